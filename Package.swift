@@ -29,6 +29,7 @@ let package = Package(
     products: [
         .executable(name: "starling", targets: ["starling"]),
         .executable(name: "starling-bench", targets: ["StarlingBench"]),
+        .executable(name: "starling-store-crash-writer", targets: ["StarlingStoreCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -158,7 +159,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "StarlingModelTests", dependencies: ["StarlingModel"], swiftSettings: strict),
+        .executableTarget(
+            name: "StarlingStoreCrashWriter",
+            dependencies: ["StarlingStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "StarlingStoreTests", dependencies: ["StarlingStore", "StarlingModel"], swiftSettings: strict),
         .testTarget(
             name: "StarlingPKITests",
@@ -169,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "StarlingAPITests",
             dependencies: [
-                "StarlingAPI", "StarlingModel",
+                "StarlingAPI", "StarlingModel", "StarlingClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -17,11 +17,17 @@
 //   starling                 the executable: a thin main
 import PackageDescription
 
-let strict: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
+import Foundation
+
+// CI (scripts/test.sh) sets STARLING_WERROR=1: warnings in Starling's own targets are errors there.
+let warningsAreErrors = ProcessInfo.processInfo.environment["STARLING_WERROR"] == "1"
+
+let strict: [SwiftSetting] =
+    [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + (warningsAreErrors ? [.treatAllWarnings(as: .error)] : [])
 
 let package = Package(
     name: "starling",

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs Starling's whole test suite on a fresh machine: installs what it needs, builds from scratch with warnings as
+# errors, then runs the unit and integration tests (integration tests start real daemons; as root they also use
+# network namespaces). Usage: scripts/test.sh   (as root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+if [ "$(id -u)" = 0 ]; then
+  log "installing Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq libsqlite3-dev iproute2 procps psmisc python3-pip >/dev/null
+fi
+if ! python3 -c 'import docker' 2>/dev/null; then
+  log "installing the python docker SDK"
+  pip install -q 'docker>=7,<8'
+fi
+
+log "building (warnings are errors)"
+export STARLING_WERROR=1
+swift build --build-tests 2>&1 | tail -n 20
+
+log "running the tests"
+swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳|✔ Test .*passed)' || true
+status=${PIPESTATUS[0]}
+grep -E '^(✔|✘) Test run|Executed [0-9]+ tests' .build/test-output.txt | tail -n 3
+exit "$status"

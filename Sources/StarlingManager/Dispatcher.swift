@@ -1,0 +1,154 @@
+import Foundation
+import GRPCCore
+import Logging
+import StarlingControlPlane
+import StarlingModel
+import StarlingPKI
+import StarlingStore
+import Synchronization
+
+/// Serves agent sessions (`starling.Dispatcher/Session`) and decides when nodes are down.
+///
+/// Heartbeats only touch the in-memory `NodeHealth`; the store is written when a node becomes ready or down, or
+/// when its description changes. `run()` is the health loop: it marks silent nodes down.
+public final class Dispatcher: DispatcherServiceHandler, Sendable {
+    let manager: SwarmManager
+    let clock = ContinuousClock()
+    let tick: Duration
+    private let state: Mutex<State>
+
+    struct State {
+        var health: NodeHealth<ContinuousClock.Instant>
+        var nextSession: UInt64 = 0
+        /// Where to push messages to each connected node's session.
+        var sessions: [String: (id: UInt64, push: AsyncStream<ManagerMessage>.Continuation)] = [:]
+    }
+
+    public init(manager: SwarmManager, policy: HeartbeatPolicy, tick: Duration = .milliseconds(50)) {
+        self.manager = manager
+        self.tick = tick
+        self.state = Mutex(State(health: NodeHealth(policy: policy)))
+    }
+
+    /// The number of nodes with a live session.
+    public var connectedNodes: Int { state.withLock { $0.sessions.count } }
+
+    public func setPolicy(_ policy: HeartbeatPolicy) {
+        state.withLock { $0.health.setPolicy(policy) }
+    }
+
+    // MARK: Sessions
+
+    public func session(
+        inbound: RPCAsyncSequence<AgentMessage, any Error>, outbound: RPCWriter<ManagerMessage>, context: ServerContext
+    ) async throws {
+        let peer = try requireAuthenticatedPeer(
+            context: context, ca: manager.ca, now: manager.now().date, clusterID: manager.clusterID)
+        guard try await manager.objects.get(Node.self, id: peer.nodeID) != nil else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "node \(peer.nodeID) is not a member of this swarm: it was removed")
+        }
+        var messages = inbound.makeAsyncIterator()
+        guard case .register(let registration)? = try await messages.next() else {
+            throw RPCError(code: .invalidArgument, message: "a session must start with a register message")
+        }
+        let (pushes, push) = AsyncStream<ManagerMessage>.makeStream()
+        let (session, period) = state.withLock { state -> (UInt64, Duration) in
+            state.nextSession += 1
+            let id = state.nextSession
+            state.sessions[peer.nodeID]?.push.finish()
+            state.sessions[peer.nodeID] = (id, push)
+            state.health.sessionStarted(peer.nodeID, session: id, at: clock.now)
+            return (id, state.health.period)
+        }
+        defer {
+            state.withLock { state in
+                if state.sessions[peer.nodeID]?.id == session { state.sessions[peer.nodeID] = nil }
+                state.health.sessionEnded(peer.nodeID, session: session, at: clock.now)
+            }
+            push.finish()
+        }
+        try await markReady(peer.nodeID, registration: registration)
+        try await outbound.write(
+            .sessionEstablished(
+                SessionInfo(
+                    nodeID: peer.nodeID, sessionID: String(session), heartbeatPeriod: period,
+                    managers: try await manager.managerAddresses())))
+        manager.logger.debug("session established", metadata: ["node": "\(peer.nodeID)", "session": "\(session)"])
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The single writer of this stream: acknowledgements and pushed updates, in order.
+                for await message in pushes {
+                    try await outbound.write(message)
+                }
+            }
+            // The session lasts as long as the agent's side of the stream.
+            while let message = try await messages.next() {
+                guard case .heartbeat(let heartbeat) = message else { continue }
+                let (revived, period) = state.withLock { state in
+                    (state.health.heartbeat(peer.nodeID, session: session, at: clock.now), state.health.period)
+                }
+                if revived { try await markReady(peer.nodeID, registration: registration) }
+                push.yield(.heartbeatAck(HeartbeatAck(sequence: heartbeat.sequence, heartbeatPeriod: period)))
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Tells a connected node about a change to itself (role, removal).
+    public func notify(_ nodeID: String, _ update: NodeUpdate) {
+        state.withLock { state in
+            _ = state.sessions[nodeID]?.push.yield(.nodeUpdate(update))
+            if update.removed { state.health.forget(nodeID) }
+        }
+    }
+
+    private func markReady(_ nodeID: String, registration: RegisterRequest) async throws {
+        let host = (try? ControlPlaneHost.host(of: registration.addr)) ?? registration.addr
+        do {
+            let updated = try await manager.objects.update(Node.self, id: nodeID) { node in
+                node.description = registration.description
+                node.status = NodeStatus(state: .ready, addr: host)
+                node.updatedAt = manager.now()
+            }
+            _ = try await manager.view.snapshot(atLeast: Revision(updated.version.index))
+        } catch let error as StarlingError where error.code == .notFound {
+            throw RPCError(code: .permissionDenied, message: "node \(nodeID) was removed from the swarm")
+        }
+    }
+
+    // MARK: Health loop
+
+    /// Marks nodes down when their heartbeats stop, until cancelled. Nodes known from the store that never
+    /// connect after a restart are marked down too.
+    public func run() async throws {
+        let start = clock.now
+        for node in try await manager.nodes() where node.status.state != .down {
+            state.withLock { $0.health.expect(node.id, at: start) }
+        }
+        while !Task.isCancelled {
+            try await clock.sleep(for: tick)
+            let expired = state.withLock { $0.health.expire(at: clock.now) }
+            for nodeID in expired {
+                await markDown(nodeID)
+            }
+        }
+    }
+
+    private func markDown(_ nodeID: String) async {
+        do {
+            try await manager.objects.update(Node.self, id: nodeID) { node in
+                node.status.state = .down
+                node.status.message = "heartbeat failure"
+                node.updatedAt = manager.now()
+            }
+            manager.logger.info("node down", metadata: ["node": "\(nodeID)", "reason": "heartbeat failure"])
+        } catch let error as StarlingError where error.code == .notFound {
+            state.withLock { $0.health.forget(nodeID) }
+        } catch {
+            manager.logger.error("cannot mark node down", metadata: ["node": "\(nodeID)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Logging
+import StarlingDaemon
+import StarlingModel
+
+/// `starling daemon`: runs a node (the agent, and the manager once the node is one), serving the Engine API,
+/// until SIGTERM or SIGINT.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "daemon", abstract: "Run a Starling node")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: options.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        try await Daemon.run(configuration: options.daemonConfiguration, logger: Logger(label: "starling"))
+    }
+}
+
+/// The flags of `starling daemon`.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Where the node keeps its identity, certificates and cluster state.", valueName: "dir"))
+    var stateDir = "/var/lib/starling"
+
+    @Option(
+        name: [.customShort("H"), .long],
+        help: ArgumentHelp("Where to serve the Engine API (unix:///path or tcp://host:port).", valueName: "host"))
+    var host = "unix:///run/starling/starling.sock"
+
+    @Option(help: ArgumentHelp("Control-plane listen address (host:port).", valueName: "addr"))
+    var listenAddr = "0.0.0.0:4242"
+
+    @Option(help: ArgumentHelp("Control-plane address other nodes reach this one at (host[:port]).", valueName: "addr"))
+    var advertiseAddr: String?
+
+    @Option(help: ArgumentHelp("The hostname this node reports (default: the machine's).", valueName: "name"))
+    var hostname: String?
+
+    @Option(
+        name: .customLong("label"),
+        help: ArgumentHelp(
+            "An engine label (key=value), shown as engine.labels.<key>; repeatable.", valueName: "key=value"))
+    var labelList: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "The base heartbeat period a new swarm starts with (e.g. 500ms, 2s).", valueName: "duration"),
+        transform: DurationText.parse)
+    var heartbeatPeriod: Duration?
+
+    @Option(
+        help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel = "info"
+
+    /// The engine labels as a map; a label without `=` has an empty value.
+    var labels: [String: String] {
+        var labels: [String: String] = [:]
+        for label in labelList {
+            let (key, value) = NodeUpdate.splitLabel(label)
+            labels[key] = value
+        }
+        return labels
+    }
+
+    var daemonConfiguration: DaemonConfiguration {
+        DaemonConfiguration(
+            stateDirectory: stateDir, apiHost: host, listenAddress: listenAddr, advertiseAddress: advertiseAddr,
+            hostname: hostname, engineLabels: labels, heartbeatPeriod: heartbeatPeriod)
+    }
+
+    static let logLevels: Set = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    func validate() throws {
+        guard Self.logLevels.contains(logLevel) else {
+            throw ValidationError(
+                "invalid log level '\(logLevel)': expected one of \(Self.logLevels.sorted().joined(separator: ", "))")
+        }
+        if let empty = labelList.first(where: { NodeUpdate.splitLabel($0).key.isEmpty }) {
+            throw ValidationError("invalid label '\(empty)': the key is empty")
+        }
+    }
+}
+
+/// Durations written as Go writes them on command lines: `500ms`, `2s`, `1.5s`, `1m30s`, `1h`.
+enum DurationText {
+    static func parse(_ text: String) throws -> Duration {
+        let units: [(String, Double)] = [
+            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
+        ]
+        var rest = Substring(text)
+        var seconds = 0.0
+        guard !rest.isEmpty else { throw ValidationError("invalid duration '\(text)'") }
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard let value = Double(number) else { throw ValidationError("invalid duration '\(text)'") }
+            rest = rest.dropFirst(number.count)
+            let letters = rest.prefix { !($0.isNumber || $0 == ".") }
+            guard let unit = units.first(where: { $0.0 == letters }) else {
+                throw ValidationError("invalid duration '\(text)': use a unit such as ms, s, m or h")
+            }
+            rest = rest.dropFirst(letters.count)
+            seconds += value * unit.1
+        }
+        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+}

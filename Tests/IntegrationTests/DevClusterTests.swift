@@ -1,0 +1,121 @@
+import Foundation
+import StarlingDev
+import StarlingModel
+import Testing
+
+/// The dev cluster on the real machine: namespaces, veth pairs, the bridge, detached processes and teardown.
+@Suite(.serialized) struct DevClusterTests {
+    static var isRoot: Bool { geteuid() == 0 }
+
+    static var hasPython: Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/python3")
+        }
+    }
+
+    /// A stand-in for `starling daemon`: it "serves its API" by creating the socket path as a file and listens on
+    /// its control-plane address with python's HTTP server, until SIGTERM.
+    static let fakeDaemon = """
+        #!/bin/sh
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            -H) socket="${2#unix://}"; shift ;;
+            --listen-addr) listen="$2"; shift ;;
+          esac
+          shift
+        done
+        python3 -m http.server --bind "${listen%:*}" "${listen##*:}" &
+        server=$!
+        trap 'kill $server; exit 0' TERM
+        touch "$socket"
+        wait
+        """
+
+    /// The network, processes and teardown for real, with the swarm part faked: as root, with python3 for the
+    /// listeners.
+    @Test(.enabled(if: isRoot && hasPython), .timeLimit(.minutes(2)))
+    func namespacesConnectTheNodesAndDownRemovesEverything() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stl-dev-\(UUID().uuidString.prefix(8))")
+        let binary = base.appendingPathComponent("fake-daemon").path
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        try Data(Self.fakeDaemon.utf8).write(to: URL(fileURLWithPath: binary))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
+        defer { try? FileManager.default.removeItem(at: base) }
+
+        let system = LocalDevSystem()
+        let name = "it\(getpid() % 100_000)"
+        let layout = DevLayout(stateRoot: base.path + "/state", socketRoot: base.path + "/run")
+        let engines = FakeSwarm(isServing: { FileManager.default.fileExists(atPath: $0) })
+        let cluster = DevCluster(system: system, engines: engines)
+        let request = DevClusterRequest(name: name, nodeCount: 3, binary: binary, isolated: true)
+        do {
+            try await upAndDown(cluster, request, layout: layout, system: system)
+        } catch {
+            // Leave nothing behind, whatever happened.
+            _ = try? await cluster.down(name: name, layout: layout, keepState: false)
+            throw error
+        }
+    }
+
+    private func upAndDown(
+        _ cluster: DevCluster, _ request: DevClusterRequest, layout: DevLayout, system: LocalDevSystem
+    ) async throws {
+        let name = request.name
+        let status = try await cluster.up(request, layout: layout)
+        let record = status.record
+        let network = try #require(record.network)
+        #expect(status.running == [true, true, true])
+        let namespaces = try await system.networkNamespaces()
+        for namespace in network.namespaces { #expect(namespaces.contains(namespace)) }
+
+        // Each daemon runs inside its node's namespace, in a process group of its own.
+        for node in record.nodes {
+            let pid = try #require(node.process?.pid)
+            let inside = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            let expected = try await system.run([
+                "ip", "netns", "exec", node.plan.namespace ?? "", "readlink", "/proc/self/ns/net",
+            ])
+            #expect(inside == expected.trimmingCharacters(in: .whitespacesAndNewlines))
+            // A session of its own, and no signal blocked: `dev down`'s SIGTERM must reach it.
+            #expect(getsid(pid) == pid)
+            let procStatus = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            #expect(procStatus.contains("SigBlk:\t0000000000000000"))
+        }
+
+        // node1 reaches node3's control-plane address across the bridge.
+        let node3 = record.nodes[2].plan.address.split(separator: ":")
+        try await waitForListener(
+            system: system, namespace: record.nodes[0].plan.namespace ?? "", host: String(node3[0]),
+            port: String(node3[1]))
+
+        let report = try await cluster.down(name: name, layout: layout, keepState: false)
+        #expect(report.stopped.count == 3)
+        #expect(report.deletedNamespaces.count == 4)
+        let after = try await system.networkNamespaces()
+        #expect(after.allSatisfy { !DevNetworkPlan.isNamespace($0, ofCluster: name) })
+        #expect(record.nodes.allSatisfy { !system.isRunning($0.process ?? DevProcess(pid: 0, startTime: nil)) })
+        #expect(!FileManager.default.fileExists(atPath: layout.clusterDirectory(name)))
+        // The daemons' children (the listeners) went with them.
+        let addresses = record.nodes.map { String($0.plan.address.split(separator: ":")[0]) }
+        #expect(system.processes { !Set($0).isDisjoint(with: addresses) }.isEmpty)
+
+        let again = try await cluster.down(name: name, layout: layout, keepState: false)
+        #expect(again.didNothing)
+    }
+
+    /// Connects from `namespace` to `host:port` until it works (the listener may still be starting).
+    private func waitForListener(system: LocalDevSystem, namespace: String, host: String, port: String) async throws {
+        let probe = ["ip", "netns", "exec", namespace, "bash", "-c", "exec 3<>/dev/tcp/\(host)/\(port)"]
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while true {
+            do {
+                _ = try await system.run(probe)
+                return
+            } catch {
+                if ContinuousClock.now > deadline { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+}

@@ -16,9 +16,12 @@ public final class AgentSession: Sendable {
         case connected(managers: [ManagerAddress])
         /// The manager says this node's role changed.
         case roleChanged(NodeSpec.Role)
-        /// The manager removed this node from the swarm: it must stop and forget its membership.
+        /// The manager removed this node from the swarm; `run()` then throws `Removed`.
         case removed
     }
+
+    /// Thrown by `run()` when the managers removed this node from the swarm: the session does not reconnect.
+    public struct Removed: Error, Sendable {}
 
     let identity: NodeIdentity
     let advertiseAddress: String
@@ -33,6 +36,7 @@ public final class AgentSession: Sendable {
         var connected = false
         var waiters: [CheckedContinuation<Void, Never>] = []
         var epoch: UInt64 = 0
+        var removed = false
     }
 
     public init(
@@ -76,7 +80,12 @@ public final class AgentSession: Sendable {
                 backoff = .milliseconds(100)
             } catch is CancellationError {
                 return
+            } catch let error as StarlingError where error.code == .permissionDenied {
+                // The managers no longer know this node (removed while its session was down).
+                logger.warning("the managers refused this node", metadata: ["error": "\(error)"])
+                throw Removed()
             } catch {
+                if state.withLock({ $0.removed }) { throw Removed() }
                 if Task.isCancelled { return }
                 logger.info("session with manager ended", metadata: ["manager": "\(address)", "error": "\(error)"])
             }
@@ -121,8 +130,9 @@ public final class AgentSession: Sendable {
                             period.value = ack.heartbeatPeriod
                         case .nodeUpdate(let update):
                             if update.removed {
+                                self.state.withLock { $0.removed = true }
                                 await self.onEvent(.removed)
-                                throw CancellationError()
+                                throw Removed()
                             }
                             if let role = update.role { await self.onEvent(.roleChanged(role)) }
                         case .unknown:

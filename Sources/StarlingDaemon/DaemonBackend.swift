@@ -15,13 +15,19 @@ struct DaemonBackend: EngineBackend {
     // MARK: System
 
     func systemVersion() async -> SystemVersion {
-        SystemVersion(
+        let arch = goArchitecture(HostProbe.architecture())
+        let kernel = HostProbe.kernelVersion()
+        let details = [
+            "ApiVersion": StarlingVersion.apiVersion, "MinAPIVersion": StarlingVersion.minAPIVersion,
+            "Arch": arch, "Os": "linux", "KernelVersion": kernel, "GitCommit": "", "GoVersion": "swift 6",
+            "BuildTime": "", "Experimental": "false",
+        ]
+        return SystemVersion(
             platform: .init(name: "Starling"),
-            components: [.init(name: "Engine", version: StarlingVersion.version, details: ["ApiVersion": StarlingVersion.apiVersion])],
+            components: [.init(name: "Engine", version: StarlingVersion.version, details: details)],
             version: StarlingVersion.version, apiVersion: StarlingVersion.apiVersion,
-            minAPIVersion: StarlingVersion.minAPIVersion, gitCommit: "", goVersion: "swift6",
-            os: "linux", arch: goArchitecture(HostProbe.architecture()), kernelVersion: HostProbe.kernelVersion(),
-            experimental: false, buildTime: "")
+            minAPIVersion: StarlingVersion.minAPIVersion, gitCommit: "", goVersion: "swift 6",
+            os: "linux", arch: arch, kernelVersion: kernel, experimental: false, buildTime: "")
     }
 
     func systemInfo() async throws -> SystemInfo {
@@ -68,7 +74,7 @@ struct DaemonBackend: EngineBackend {
         try await parts.manager.updateSwarm(
             spec: spec, version: version, rotateWorkerToken: rotateWorkerToken, rotateManagerToken: rotateManagerToken)
         if let nanos = spec.dispatcher?.heartbeatPeriod, nanos > 0 {
-            var policy = await node.policy
+            var policy = node.policy
             policy.basePeriod = .nanoseconds(nanos)
             parts.dispatcher.setPolicy(policy)
         }

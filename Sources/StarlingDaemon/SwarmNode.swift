@@ -57,10 +57,26 @@ actor SwarmNode: Service {
                 do {
                     try await runtime.run()
                 } catch is CancellationError {
+                } catch is AgentSession.Removed {
+                    await self.removedFromSwarm(runtime)
                 } catch {
                     logger.error("swarm role stopped", metadata: ["error": "\(error)"])
                 }
             }
+        }
+    }
+
+    /// The managers removed this node: forget the membership. Called from the runtime's own task once it has
+    /// stopped, so it must not wait for that task.
+    private func removedFromSwarm(_ stopped: RoleRuntime) {
+        guard runtime === stopped else { return }
+        logger.warning("this node was removed from the swarm; leaving it")
+        runtime = nil
+        running = nil
+        do {
+            try forgetMembership()
+        } catch {
+            logger.error("cannot clear the swarm state", metadata: ["error": "\(error)"])
         }
     }
 
@@ -96,8 +112,7 @@ actor SwarmNode: Service {
             try? membership.save(to: stateDirectory)
             logger.info("role changed", metadata: ["role": "\(role.rawValue)"])
         case .removed:
-            logger.warning("this node was removed from the swarm; leaving it")
-            try? await leaveLocally()
+            break  // `run()` ends with `AgentSession.Removed`; see `removedFromSwarm`.
         }
     }
 
@@ -206,13 +221,18 @@ actor SwarmNode: Service {
 
     private func leaveLocally() async throws {
         await replaceRuntime(with: nil)
+        try forgetMembership()
+        logger.info("left the swarm")
+    }
+
+    /// Removes the membership, the certificates and the manager's store from the state directory.
+    private func forgetMembership() throws {
         try SwarmMembership.remove(from: stateDirectory)
         let fileManager = FileManager.default
         for directory in [NodeIdentity.directoryName, "manager"] {
             let path = stateDirectory + "/" + directory
             if fileManager.fileExists(atPath: path) { try fileManager.removeItem(atPath: path) }
         }
-        logger.info("left the swarm")
     }
 
     // MARK: Helpers

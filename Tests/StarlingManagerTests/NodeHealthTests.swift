@@ -40,13 +40,17 @@ struct TestInstant: InstantProtocol {
 @Suite struct NodeHealthTests {
     @Test func silentNodeGoesDownAfterMissedPeriods() {
         var health = NodeHealth<TestInstant>(policy: HeartbeatPolicy())
-        #expect(health.sessionStarted("a", session: 1, at: .ms(0)))
+        let result1 = health.sessionStarted("a", session: 1, at: .ms(0))
+        #expect(result1)
         health.heartbeat("a", session: 1, at: .ms(500))
-        #expect(health.expire(at: .ms(1999)).isEmpty)
-        #expect(health.expire(at: .ms(2000)) == ["a"])
+        let result2 = health.expire(at: .ms(1999))
+        #expect(result2.isEmpty)
+        let result3 = health.expire(at: .ms(2000))
+        #expect(result3 == ["a"])
         #expect(health.liveness(of: "a") == .down)
         // Reported once.
-        #expect(health.expire(at: .ms(5000)).isEmpty)
+        let result4 = health.expire(at: .ms(5000))
+        #expect(result4.isEmpty)
     }
 
     @Test func heartbeatsKeepANodeAlive() {
@@ -54,7 +58,8 @@ struct TestInstant: InstantProtocol {
         health.sessionStarted("a", session: 1, at: .ms(0))
         for t in stride(from: Int64(500), through: 10_000, by: 500) {
             health.heartbeat("a", session: 1, at: .ms(t))
-            #expect(health.expire(at: .ms(t + 100)).isEmpty)
+            let result5 = health.expire(at: .ms(t + 100))
+            #expect(result5.isEmpty)
         }
     }
 
@@ -63,8 +68,10 @@ struct TestInstant: InstantProtocol {
         health.sessionStarted("a", session: 1, at: .ms(0))
         health.heartbeat("a", session: 1, at: .ms(100))
         health.sessionEnded("a", session: 1, at: .ms(200))
-        #expect(health.expire(at: .ms(699)).isEmpty)
-        #expect(health.expire(at: .ms(700)) == ["a"])
+        let result6 = health.expire(at: .ms(699))
+        #expect(result6.isEmpty)
+        let result7 = health.expire(at: .ms(700))
+        #expect(result7 == ["a"])
     }
 
     @Test func reconnectBeforeTheDeadlineKeepsTheNodeReady() {
@@ -72,20 +79,26 @@ struct TestInstant: InstantProtocol {
         health.sessionStarted("a", session: 1, at: .ms(0))
         health.sessionEnded("a", session: 1, at: .ms(200))
         // A new session while still alive is not a revival.
-        #expect(!health.sessionStarted("a", session: 2, at: .ms(300)))
+        let result8 = health.sessionStarted("a", session: 2, at: .ms(300))
+        #expect(!result8)
         // The old session's late events are ignored.
         health.sessionEnded("a", session: 1, at: .ms(400))
-        #expect(health.expire(at: .ms(1000)).isEmpty)
+        let result9 = health.expire(at: .ms(1000))
+        #expect(result9.isEmpty)
     }
 
     @Test func downNodeRevivesOnHeartbeatOrNewSession() {
         var health = NodeHealth<TestInstant>(policy: HeartbeatPolicy())
         health.sessionStarted("a", session: 1, at: .ms(0))
-        #expect(health.expire(at: .ms(3000)) == ["a"])
-        #expect(health.heartbeat("a", session: 1, at: .ms(3100)))
+        let result10 = health.expire(at: .ms(3000))
+        #expect(result10 == ["a"])
+        let result11 = health.heartbeat("a", session: 1, at: .ms(3100))
+        #expect(result11)
         #expect(health.liveness(of: "a") == .alive)
-        #expect(health.expire(at: .ms(10_000)) == ["a"])
-        #expect(health.sessionStarted("a", session: 2, at: .ms(10_100)))
+        let result12 = health.expire(at: .ms(10_000))
+        #expect(result12 == ["a"])
+        let result13 = health.sessionStarted("a", session: 2, at: .ms(10_100))
+        #expect(result13)
     }
 
     @Test func expectedNodesThatNeverConnectGoDown() {
@@ -94,7 +107,8 @@ struct TestInstant: InstantProtocol {
         health.expect("b", at: .ms(0))
         health.sessionStarted("b", session: 7, at: .ms(100))
         health.heartbeat("b", session: 7, at: .ms(1400))
-        #expect(health.expire(at: .ms(2100)) == ["a"])
+        let result14 = health.expire(at: .ms(2100))
+        #expect(result14 == ["a"])
         #expect(health.nextDeadline == .ms(1400 + 1500))
     }
 
@@ -102,7 +116,8 @@ struct TestInstant: InstantProtocol {
         var health = NodeHealth<TestInstant>(policy: HeartbeatPolicy())
         health.sessionStarted("a", session: 1, at: .ms(0))
         health.forget("a")
-        #expect(health.expire(at: .ms(60_000)).isEmpty)
+        let result15 = health.expire(at: .ms(60_000))
+        #expect(result15.isEmpty)
         #expect(health.nodeCount == 0)
     }
 }

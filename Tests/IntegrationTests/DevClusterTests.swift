@@ -104,6 +104,84 @@ import Testing
         #expect(again.didNothing)
     }
 
+    // MARK: With the real daemon
+
+    /// The `starling` executable next to the test bundle (`swift build --build-tests` builds it), or
+    /// `$STARLING_BINARY`.
+    static var starlingBinary: String? {
+        if let path = ProcessInfo.processInfo.environment["STARLING_BINARY"] { return path }
+        guard let runner = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return nil
+        }
+        let candidate = URL(fileURLWithPath: runner).deletingLastPathComponent().appendingPathComponent("starling").path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+
+    @Test(.enabled(if: isRoot && starlingBinary != nil), .timeLimit(.minutes(2)))
+    func aClusterInNamespacesFormsLosesANodeAndGetsItBack() async throws {
+        try await formFailRestoreAndRemove(isolated: true)
+    }
+
+    @Test(.enabled(if: starlingBinary != nil), .timeLimit(.minutes(2)))
+    func aClusterOnLoopbackFormsLosesANodeAndGetsItBack() async throws {
+        try await formFailRestoreAndRemove(isolated: false)
+    }
+
+    /// `up` with a label, `fail` of a worker until the manager sees it down, `restore` until it is ready again as
+    /// the same node, then `down`.
+    private func formFailRestoreAndRemove(isolated: Bool) async throws {
+        let binary = try #require(Self.starlingBinary)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stl-e2e-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let layout = DevLayout(stateRoot: base.path + "/state", socketRoot: base.path + "/run")
+        let name = "e2e\(isolated ? "n" : "l")\(getpid() % 100_000)"
+        let request = DevClusterRequest(
+            name: name, nodeCount: 3, labels: [2: ["workload": "jupyter"]], binary: binary, isolated: isolated,
+            basePort: 20_000 + Int(getpid() % 20_000) * 2)
+        let cluster = DevCluster()
+        do {
+            let status = try await cluster.up(request, layout: layout)
+            let nodes = try #require(status.nodes)
+            #expect(nodes.count == 3)
+            #expect(nodes.allSatisfy { $0.status.state == .ready })
+            let worker = try #require(status.record.nodes[1].nodeID)
+            #expect(nodes.first { $0.id == worker }?.spec.labels["workload"] == "jupyter")
+            #expect(nodes.first { $0.id == status.record.nodes[0].nodeID }?.managerStatus?.leader == true)
+
+            _ = try await cluster.fail(name: name, layout: layout, node: "node2")
+            let manager = SocketDevEngine(socketPath: status.record.nodes[0].plan.socketPath)
+            try await waitUntil("node2 is down") { try await manager.node(worker).status.state == .down }
+
+            let restored = try await cluster.restore(name: name, layout: layout, node: "node2")
+            #expect(restored.running == [true, true, true])
+            #expect(restored.record.nodes[1].nodeID == worker)
+            #expect(restored.nodes?.first { $0.id == worker }?.status.state == .ready)
+            #expect(restored.nodes?.count == 3, "the node came back as itself, not as a new node")
+
+            let report = try await cluster.down(name: name, layout: layout, keepState: false)
+            #expect(report.stopped.count == 3)
+            #expect(report.killed.isEmpty, "every daemon stops on SIGTERM")
+            #expect(!FileManager.default.fileExists(atPath: layout.clusterDirectory(name)))
+            let namespaces = try await LocalDevSystem().networkNamespaces()
+            #expect(namespaces.allSatisfy { !DevNetworkPlan.isNamespace($0, ofCluster: name) })
+        } catch {
+            _ = try? await cluster.down(name: name, layout: layout, keepState: false)
+            throw error
+        }
+    }
+
+    /// Polls `condition` every 100 ms until it holds, for at most 30 seconds.
+    private func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while !((try? await condition()) ?? false) {
+            guard ContinuousClock.now < deadline else {
+                throw StarlingError.unavailable("timed out waiting until \(what)")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Connects from `namespace` to `host:port` until it works (the listener may still be starting).
     private func waitForListener(system: LocalDevSystem, namespace: String, host: String, port: String) async throws {
         let probe = ["ip", "netns", "exec", namespace, "bash", "-c", "exec 3<>/dev/tcp/\(host)/\(port)"]

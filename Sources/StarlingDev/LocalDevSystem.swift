@@ -22,7 +22,8 @@ public struct LocalDevSystem: DevSystem {
         let process = try makeProcess(arguments)
         // Output goes to temporary files rather than pipes: a command that writes more than a pipe holds cannot
         // block while nobody reads it.
-        let base = NSTemporaryDirectory() + "/starling-dev-\(UUID().uuidString)"
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("starling-dev-\(UUID().uuidString)")
+            .path
         let outputPath = base + ".out"
         let errorPath = base + ".err"
         defer {
@@ -32,7 +33,7 @@ public struct LocalDevSystem: DevSystem {
         guard FileManager.default.createFile(atPath: outputPath, contents: nil),
             FileManager.default.createFile(atPath: errorPath, contents: nil),
             let output = FileHandle(forWritingAtPath: outputPath), let errors = FileHandle(forWritingAtPath: errorPath)
-        else { throw StarlingError.internal("cannot create temporary files in \(NSTemporaryDirectory())") }
+        else { throw StarlingError.internal("cannot create temporary files at \(base)") }
         defer {
             try? output.close()
             try? errors.close()

@@ -171,6 +171,97 @@ import Testing
         }
     }
 
+    // MARK: The starling CLI next to the docker CLI
+
+    static var dockerCLI: String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/docker" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// `starling X` prints what `docker X` prints against the same Starling daemon, character for character (the
+    /// join commands aside, which name `starling`), errors and exit codes included.
+    @Test(.enabled(if: starlingBinary != nil && dockerCLI != nil), .timeLimit(.minutes(2)))
+    func theCLIPrintsWhatTheDockerCLIPrints() async throws {
+        let starling = try #require(Self.starlingBinary)
+        let docker = try #require(Self.dockerCLI)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stl-cli-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let layout = DevLayout(stateRoot: base.path + "/state", socketRoot: base.path + "/run")
+        let name = "cli\(getpid() % 100_000)"
+        let request = DevClusterRequest(
+            name: name, nodeCount: 2, labels: [2: ["zone": "a<b>&c", "ssd": ""]], binary: starling, isolated: false,
+            basePort: 40_000 + Int(getpid() % 10_000) * 2)
+        let cluster = DevCluster()
+        let status = try await cluster.up(request, layout: layout)
+        do {
+            let environment = ["DOCKER_HOST": status.managerHost, "HOME": base.path, "PATH": "/usr/bin:/bin"]
+            let commands = [
+                ["node", "ls"], ["node", "ls", "-q"], ["node", "ls", "--filter", "role=worker"],
+                ["node", "inspect", "self", "node2"], ["node", "inspect", "--pretty", "self", "node2"],
+                ["node", "inspect", "node2", "nope"], ["node", "inspect", "--pretty", "nope"],
+                ["swarm", "join-token", "worker"], ["swarm", "join-token", "-q", "manager"],
+                ["node", "update", "--label-add", "rack=r1", "node2"], ["node", "promote", "node1"],
+                ["node", "demote", "nope"], ["node", "rm", "nope"],
+            ]
+            for arguments in commands {
+                let theirs = try await Self.capture([docker] + arguments, environment: environment)
+                let ours = try await Self.capture([starling] + arguments, environment: environment)
+                let expected = theirs.output.replacingOccurrences(of: "docker swarm join", with: "starling swarm join")
+                #expect(ours.output == expected, "stdout of \(arguments.joined(separator: " "))")
+                #expect(ours.error == theirs.error, "stderr of \(arguments.joined(separator: " "))")
+                #expect(ours.status == theirs.status, "exit status of \(arguments.joined(separator: " "))")
+                #expect((ours.status == 0) != arguments.contains("nope"), "\(arguments): \(ours.error)")
+            }
+            // The Server sections of `info` and `version` (the Client sections describe different clients).
+            for arguments in [["info"], ["version"]] {
+                let theirs = try await Self.capture([docker] + arguments, environment: environment).output
+                let ours = try await Self.capture([starling] + arguments, environment: environment).output
+                #expect(ours.components(separatedBy: "Server:").last == theirs.components(separatedBy: "Server:").last)
+            }
+            _ = try await cluster.down(name: name, layout: layout, keepState: false)
+        } catch {
+            _ = try? await cluster.down(name: name, layout: layout, keepState: false)
+            throw error
+        }
+    }
+
+    /// Runs a command to completion, with its standard output and error.
+    static func capture(
+        _ arguments: [String], environment: [String: String]
+    ) async throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.environment = environment
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("stl-capture-\(UUID().uuidString)")
+        let outputURL = files.appendingPathExtension("out")
+        let errorURL = files.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outputURL)
+            try? FileManager.default.removeItem(at: errorURL)
+        }
+        let output = try FileHandle(forWritingTo: outputURL)
+        let error = try FileHandle(forWritingTo: errorURL)
+        process.standardOutput = output
+        process.standardError = error
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try output.close()
+        try error.close()
+        return (
+            status, String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+            String(decoding: try Data(contentsOf: errorURL), as: UTF8.self)
+        )
+    }
+
     /// Polls `condition` every 100 ms until it holds, for at most 30 seconds.
     private func waitUntil(_ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))

@@ -6,7 +6,14 @@ import StarlingDev
 /// point the CLI and the docker CLI at it. Progress and the node table go to standard error, so that
 /// `eval "$(starling dev up)"` works.
 struct DevUp: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "up", abstract: "Start a local cluster")
+    static let configuration = CommandConfiguration(
+        commandName: "up", abstract: "Start a local cluster",
+        discussion: """
+            Node 1 is the manager, the others join as workers. As root, every node gets a network namespace and an \
+            address of its own; otherwise (or with --loopback) all daemons listen on 127.0.0.1. The export lines go \
+            to standard output, so that eval "$(starling dev up)" points starling and docker at the cluster; \
+            progress and the node table go to standard error.
+            """)
 
     @OptionGroup var dev: DevOptions
 
@@ -38,9 +45,6 @@ struct DevUp: AsyncParsableCommand {
     var timeout = 60
 
     func validate() throws {
-        if loopback == false, !DevOptions.isRoot, CommandLine.arguments.contains("--no-loopback") {
-            throw ValidationError("network namespaces need root")
-        }
         if let period = heartbeatPeriod { _ = try DurationText.parse(period) }
         if let level = logLevel, !DaemonOptions.logLevels.contains(level) {
             throw ValidationError("invalid log level '\(level)'")

@@ -1,5 +1,6 @@
 import Foundation
 import StarlingModel
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,6 +13,13 @@ import StarlingModel
 public struct LocalDevSystem: DevSystem {
     /// Where commands named without a path are looked up, after `PATH` (`ip` lives in `/usr/sbin`).
     private let searchPath: [String]
+    /// The daemons this value started and has not reaped yet: only those are waited for, so that a recycled pid
+    /// never makes it reap a child that Foundation's `Process` is waiting for.
+    private let children = Children()
+
+    private final class Children: Sendable {
+        let pids = Mutex(Set<pid_t>())
+    }
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let path = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
@@ -95,6 +103,7 @@ public struct LocalDevSystem: DevSystem {
             throw StarlingError.internal(
                 "cannot start \(arguments.joined(separator: " ")): \(String(cString: strerror(status)))")
         }
+        children.pids.withLock { _ = $0.insert(pid) }
         return DevProcess(pid: pid, startTime: Self.startTime(of: pid))
     }
 
@@ -107,9 +116,16 @@ public struct LocalDevSystem: DevSystem {
 
     public func isRunning(_ process: DevProcess) -> Bool {
         guard process.pid > 0 else { return false }
-        // Reap the daemon if it is a child of this process that has exited (a no-op for anyone else's).
-        var status: Int32 = 0
-        if waitpid(process.pid, &status, WNOHANG) == process.pid { return false }
+        // Reap the daemon if this value started it and it has exited.
+        let reaped = children.pids.withLock { pids in
+            var status: Int32 = 0
+            guard pids.contains(process.pid), waitpid(process.pid, &status, WNOHANG) == process.pid else {
+                return false
+            }
+            pids.remove(process.pid)
+            return true
+        }
+        if reaped { return false }
         guard kill(process.pid, 0) == 0 || errno == EPERM else { return false }
         guard let stat = Self.stat(of: process.pid) else { return false }
         if stat.state == "Z" || stat.state == "X" { return false }

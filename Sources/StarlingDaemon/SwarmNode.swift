@@ -58,7 +58,7 @@ actor SwarmNode: Service {
                     try await runtime.run()
                 } catch is CancellationError {
                 } catch is AgentSession.Removed {
-                    await self.removedFromSwarm(runtime)
+                    self.removedFromSwarm(runtime)
                 } catch {
                     logger.error("swarm role stopped", metadata: ["error": "\(error)"])
                 }

@@ -11,7 +11,7 @@ final class DaemonHarness: @unchecked Sendable {
         let stateDirectory: String
         let socket: String
         let port: Int
-        var process: Process
+        var pid: pid_t
         var address: EngineAddress { .unix(path: socket) }
         var host: String { "unix://" + socket }
     }
@@ -61,23 +61,14 @@ final class DaemonHarness: @unchecked Sendable {
         let port = port ?? existing?.port ?? Self.freePort()
         let state = directory + "/" + name
         let socket = directory + "/" + name + ".sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments =
+        let logPath = directory + "/" + name + ".log"
+        let arguments =
             [
                 "daemon", "--state-dir", state, "-H", "unix://" + socket, "--listen-addr", "127.0.0.1:\(port)",
                 "--hostname", name, "--log-level", "debug",
             ] + extra
-        let logPath = directory + "/" + name + ".log"
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try #require(FileHandle(forUpdatingAtPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let daemon = Daemon(name: name, stateDirectory: state, socket: socket, port: port, process: process)
+        let pid = try spawn(Self.binary, arguments, logPath: logPath)
+        let daemon = Daemon(name: name, stateDirectory: state, socket: socket, port: port, pid: pid)
         lock.withLock { daemons[name] = daemon }
         try await waitUntil("daemon \(name) answers", timeout: .seconds(20)) {
             (try? await self.client(name) { try await $0.ping() }) != nil
@@ -92,20 +83,30 @@ final class DaemonHarness: @unchecked Sendable {
         try await EngineClient.withClient(address: daemon(name).address, body)
     }
 
-    /// Kills a daemon hard, as a crash would.
+    /// Kills a daemon hard, as a crash would, and reaps it.
     func kill9(_ name: String) {
-        let process = daemon(name).process
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let pid = daemon(name).pid
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
     }
 
     /// Stops every daemon (SIGTERM, then SIGKILL if it lingers) and removes the directory.
     func stopAll() {
-        for daemon in lock.withLock({ Array(daemons.values) }) where daemon.process.isRunning {
-            daemon.process.terminate()
+        for daemon in lock.withLock({ Array(daemons.values) }) {
+            var status: Int32 = 0
+            guard waitpid(daemon.pid, &status, WNOHANG) == 0 else { continue }
+            kill(daemon.pid, SIGTERM)
             let deadline = Date().addingTimeInterval(10)
-            while daemon.process.isRunning, Date() < deadline { usleep(20_000) }
-            if daemon.process.isRunning { kill(daemon.process.processIdentifier, SIGKILL) }
+            var exited = false
+            while !exited, Date() < deadline {
+                exited = waitpid(daemon.pid, &status, WNOHANG) != 0
+                if !exited { usleep(20_000) }
+            }
+            if !exited {
+                kill(daemon.pid, SIGKILL)
+                waitpid(daemon.pid, &status, 0)
+            }
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -131,22 +132,71 @@ func waitUntil(
     throw CancellationError()
 }
 
-/// Runs a command and returns its status and combined output.
+/// Runs a command and returns its status and combined output. Uses `posix_spawn` and `waitpid` directly:
+/// Foundation's `Process.waitUntilExit` was seen to miss a child's exit when that child had started daemons of
+/// its own, leaving the test hanging on a zombie.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    var pipe: [Int32] = [0, 0]
+    guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(.EIO) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, pipe[1], 2)
+    posix_spawn_file_actions_addclose(&actions, pipe[0])
+    posix_spawn_file_actions_addclose(&actions, pipe[1])
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }
-    process.environment = env
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    close(pipe[1])
+    guard spawned == 0 else {
+        close(pipe[0])
+        throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+    }
+    var output = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(pipe[0], &buffer, buffer.count)
+        if count > 0 {
+            output.append(contentsOf: buffer[0..<count])
+        } else if count == 0 || errno != EINTR {
+            break
+        }
+    }
+    close(pipe[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exitStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// Starts `executable` with its output appended to `logPath` and returns its pid (the caller reaps it).
+func spawn(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+    return pid
 }
 
 /// The path of an executable found on PATH, or nil.

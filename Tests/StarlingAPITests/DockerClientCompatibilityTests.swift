@@ -6,7 +6,7 @@ import StarlingModel
 import Testing
 
 /// The real docker CLI and python SDK against the API server and the fake backend, when they are installed.
-@Suite(.serialized) struct DockerClientCompatibilityTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct DockerClientCompatibilityTests {
     static let dockerPath = ["/usr/local/bin/docker", "/usr/bin/docker"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }

@@ -120,7 +120,7 @@ let package = Package(
             name: "StarlingDaemon",
             dependencies: [
                 "StarlingModel", "StarlingStore", "StarlingPKI", "StarlingControlPlane",
-                "StarlingManager", "StarlingAgent", "StarlingAPI",
+                "StarlingManager", "StarlingAgent", "StarlingAPI", "StarlingClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

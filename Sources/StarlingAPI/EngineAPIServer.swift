@@ -19,17 +19,19 @@ import Synchronization
 public struct EngineAPIServer: Service, CustomStringConvertible {
     public let address: ListenAddress
     private let backend: any EngineBackend
+    private let forwarder: (any RequestForwarder)?
     private let logger: Logger
     private let onListening: @Sendable (ListenAddress) async -> Void
 
     /// - Parameter onListening: called once the server accepts connections, with the bound address (the real
     ///   port when `tcp://host:0` was asked for).
     public init(
-        address: ListenAddress, backend: any EngineBackend, logger: Logger,
+        address: ListenAddress, backend: any EngineBackend, forwarder: (any RequestForwarder)? = nil, logger: Logger,
         onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
     ) {
         self.address = address
         self.backend = backend
+        self.forwarder = forwarder
         self.logger = logger
         self.onListening = onListening
     }
@@ -50,7 +52,7 @@ public struct EngineAPIServer: Service, CustomStringConvertible {
         let logger = logger
         let onListening = onListening
         let application = Application(
-            responder: EngineResponder(backend: backend),
+            responder: EngineResponder(backend: backend, forwarder: forwarder),
             configuration: ApplicationConfiguration(address: Self.bindAddress(address)),
             onServerRunning: { channel in
                 bound.withLock { $0 = true }

@@ -22,8 +22,11 @@ public struct EngineResponder: HTTPResponder {
     public typealias Context = EngineRequestContext
 
     private let router: RouterResponder<EngineRequestContext>
+    private let forwarder: (any RequestForwarder)?
 
-    public init(backend: any EngineBackend) {
+    /// - Parameter forwarder: asked first about every request; it may answer it elsewhere.
+    public init(backend: any EngineBackend, forwarder: (any RequestForwarder)? = nil) {
+        self.forwarder = forwarder
         let router = Router(context: EngineRequestContext.self)
         // Added first, so it also wraps the router's "not found" responder.
         router.add(middleware: EngineErrorMiddleware())
@@ -44,7 +47,13 @@ public struct EngineResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         var response: Response
         do {
-            response = try await router.respond(to: Self.withoutVersionPrefix(request), context: context)
+            let unversioned = try Self.withoutVersionPrefix(request)
+            let route = String((unversioned.head.path ?? "/").prefix { $0 != "?" })
+            if let forwarder, let answer = try await Self.forwarded(request, route: route, through: forwarder) {
+                response = answer
+            } else {
+                response = try await router.respond(to: unversioned, context: context)
+            }
         } catch {
             response = EngineErrorResponse.response(for: error)
         }

@@ -17,10 +17,10 @@ public struct EngineClient: Sendable {
     public let address: EngineAddress
     /// How long one request may take, from connecting to the end of the response.
     public var requestTimeout: TimeAmount
-    private let http: HTTPClient
+    let http: HTTPClient
 
     /// The largest response body read.
-    private static let maximumResponseSize = 64 << 20
+    static let maximumResponseSize = 64 << 20
 
     public init(address: EngineAddress, requestTimeout: TimeAmount = .seconds(60)) {
         self.address = address

@@ -12,7 +12,8 @@ public enum Daemon {
         let node = SwarmNode(configuration: configuration, logger: logger)
         let api = EngineAPIServer(
             address: try ListenAddress(parsing: configuration.apiHost),
-            backend: DaemonBackend(node: node, configuration: configuration), logger: logger)
+            backend: DaemonBackend(node: node, configuration: configuration),
+            forwarder: ManagerForwarder(node: node), logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [

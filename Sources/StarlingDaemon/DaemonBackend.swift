@@ -42,13 +42,23 @@ struct DaemonBackend: EngineBackend {
     }
 
     private func swarmInfo() async throws -> SwarmInfo {
-        guard let runtime = await node.runtime else { return SwarmInfo() }
-        let membership = runtime.membership
+        guard let runtime = await node.runtime, let membership = await node.membership else { return SwarmInfo() }
         let host = (try? NetworkAddress.split(membership.advertiseAddress, defaultPort: 4242).host) ?? ""
         var info = SwarmInfo(
             nodeID: membership.nodeID, nodeAddr: host, localNodeState: .active,
             controlAvailable: membership.role == .manager,
             remoteManagers: membership.managers.map { .init(nodeID: $0.nodeID, addr: $0.addr) })
+        if runtime.manager == nil, membership.role == .manager {
+            // A manager without the store: the counts and the cluster come from the one that holds it.
+            let forwarder = ManagerForwarder(node: node)
+            if let nodes = try? await forwarder.get([Node].self, "/nodes"),
+                let swarm = try? await forwarder.get(Swarm.self, "/swarm")
+            {
+                info.nodes = nodes.count
+                info.managers = nodes.filter { $0.spec.role == .manager }.count
+                info.cluster = swarm.withoutJoinTokens
+            }
+        }
         if let manager = runtime.manager?.manager {
             let nodes = try await manager.nodes()
             info.nodes = nodes.count
@@ -108,14 +118,7 @@ struct DaemonBackend: EngineBackend {
 
     private func managerParts() async throws -> RoleRuntime.ManagerParts {
         guard let runtime = await node.runtime else { throw StarlingError.notInSwarm }
-        guard let parts = runtime.manager else {
-            if runtime.membership.role == .manager {
-                throw StarlingError.unavailable(
-                    "This node is a manager that does not hold the cluster store; run the command on the leader (\(runtime.membership.managers.first?.addr ?? "unknown"))."
-                )
-            }
-            throw StarlingError.notAManager
-        }
+        guard let parts = runtime.manager else { throw StarlingError.notAManager }
         return parts
     }
 

@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import StarlingAgent
+import StarlingClient
 import StarlingControlPlane
 import StarlingManager
 import StarlingModel
@@ -26,10 +27,16 @@ final class RoleRuntime: Sendable {
     let identity: NodeIdentity
     let manager: ManagerParts?
     let agent: AgentSession
+    /// This daemon's own Engine API, where calls forwarded by other managers are answered.
+    let apiAddress: EngineAddress
     let logger: Logger
     private let listening = Readiness()
 
-    init(membership: SwarmMembership, identity: NodeIdentity, manager: ManagerParts?, agent: AgentSession, logger: Logger) {
+    init(
+        membership: SwarmMembership, identity: NodeIdentity, manager: ManagerParts?, agent: AgentSession,
+        apiAddress: EngineAddress, logger: Logger
+    ) {
+        self.apiAddress = apiAddress
         self.membership = membership
         self.identity = identity
         self.manager = manager
@@ -80,6 +87,7 @@ final class RoleRuntime: Sendable {
                     services: [
                         CAService.Server(CAHandler(manager: manager.manager)),
                         DispatcherService.Server(manager.dispatcher),
+                        ControlService.Server(ControlHandler(manager: manager.manager, apiAddress: apiAddress)),
                     ])
                 // Cancelling the task that runs `serve()` stops the server.
                 group.addTask { try await server.serve() }

@@ -4,6 +4,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 import StarlingAgent
+import StarlingClient
 import StarlingControlPlane
 import StarlingManager
 import StarlingModel
@@ -17,6 +18,8 @@ actor SwarmNode: Service {
     let logger: Logger
     let policy: HeartbeatPolicy
     private(set) var runtime: RoleRuntime?
+    /// The current membership: the runtime's, kept up to date with what the managers say (role, managers).
+    private(set) var membership: SwarmMembership?
     /// The task running `runtime`: owned by this actor, cancelled and awaited whenever the runtime is replaced
     /// and at shutdown, so it never outlives the daemon.
     private var running: Task<Void, Never>?
@@ -51,6 +54,7 @@ actor SwarmNode: Service {
             await running.value
         }
         runtime = new
+        membership = new?.membership
         running = new.map { runtime in
             let logger = logger
             return Task {
@@ -72,6 +76,7 @@ actor SwarmNode: Service {
         guard runtime === stopped else { return }
         logger.warning("this node was removed from the swarm; leaving it")
         runtime = nil
+        membership = nil
         running = nil
         do {
             try forgetMembership()
@@ -94,22 +99,26 @@ actor SwarmNode: Service {
             describe: { HostProbe.describe(hostname: hostname, engineLabels: labels) },
             onEvent: { [weak self] event in await self?.handle(event) },
             logger: logger)
-        return RoleRuntime(membership: membership, identity: identity, manager: manager, agent: agent, logger: logger)
+        return RoleRuntime(
+            membership: membership, identity: identity, manager: manager, agent: agent,
+            apiAddress: try EngineAddress(parsing: configuration.apiHost), logger: logger)
     }
 
     private func handle(_ event: AgentSession.Event) async {
         switch event {
         case .connected(let managers):
-            guard var membership = runtime?.membership, !managers.isEmpty else { return }
+            guard var current = membership, !managers.isEmpty else { return }
             let known = managers.map { SwarmMembership.ManagerAddress(nodeID: $0.nodeID, addr: $0.addr) }
-            if membership.managers != known {
-                membership.managers = known
-                try? membership.save(to: stateDirectory)
+            if current.managers != known {
+                current.managers = known
+                membership = current
+                try? current.save(to: stateDirectory)
             }
         case .roleChanged(let role):
-            guard var membership = runtime?.membership, membership.role != role else { return }
-            membership.role = role
-            try? membership.save(to: stateDirectory)
+            guard var current = membership, current.role != role else { return }
+            current.role = role
+            membership = current
+            try? current.save(to: stateDirectory)
             logger.info("role changed", metadata: ["role": "\(role.rawValue)"])
         case .removed:
             break  // `run()` ends with `AgentSession.Removed`; see `removedFromSwarm`.

@@ -18,7 +18,7 @@ public final class SwarmManager: Sendable {
     public let nodeID: String
     /// The manager's control-plane address, `host:port`.
     public let advertiseAddress: String
-    let now: @Sendable () -> Timestamp
+    public let now: @Sendable () -> Timestamp
     let logger: Logger
 
     public init(

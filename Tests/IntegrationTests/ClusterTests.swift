@@ -161,3 +161,62 @@ import Testing
         await #expect(throws: StarlingError.self) { try await harness.client("m1") { try await $0.node("w2") } }
     }
 }
+
+/// Managers that do not hold the store answer cluster calls by forwarding them, as Docker's followers forward to
+/// the Raft leader.
+@Suite(.serialized) struct ManagerForwardingTests {
+    @Test(.timeLimit(.minutes(3)))
+    func promotedAndJoinedManagersServeTheClusterAPI() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.stopAll() }
+        _ = try await ClusterTests.formCluster(harness)
+
+        // Promote w1: it becomes a manager and its API serves cluster calls.
+        let w1 = try await harness.client("m1") { try await $0.node("w1") }
+        var spec = w1.spec
+        spec.role = .manager
+        try await harness.client("m1") { try await $0.updateNode(w1.id, version: w1.version.index, spec: spec) }
+        try await waitUntil("w1 serves node ls", timeout: .seconds(10)) {
+            (try? await harness.client("w1") { try await $0.nodes().count }) == 3
+        }
+        let info = try await harness.client("w1") { try await $0.info() }
+        #expect(info.swarm.controlAvailable)
+        #expect(info.swarm.managers == 2)
+        #expect(info.swarm.nodes == 3)
+
+        // Writes through the promoted manager land in the store, with version checks intact.
+        let w2 = try await harness.client("w1") { try await $0.node("w2") }
+        var labelled = w2.spec
+        labelled.labels["via"] = "w1"
+        try await harness.client("w1") { try await $0.updateNode(w2.id, version: w2.version.index, spec: labelled) }
+        #expect(try await harness.client("m1") { try await $0.node("w2").spec.labels["via"] } == "w1")
+        await #expect(throws: StarlingError.outOfSequence) {
+            try await harness.client("w1") { try await $0.updateNode(w2.id, version: w2.version.index, spec: labelled) }
+        }
+
+        // A node that joins with the manager token is a manager too.
+        let managerToken = try await harness.client("m1") { try await $0.swarmInspect().joinTokens?.manager ?? "" }
+        try await harness.start("m2")
+        try await harness.client("m2") {
+            try await $0.swarmJoin(
+                SwarmJoinRequest(remoteAddrs: ["127.0.0.1:\(harness.daemon("m1").port)"], joinToken: managerToken))
+        }
+        let m2 = try await harness.client("m1") { try await $0.node("m2") }
+        #expect(m2.spec.role == .manager)
+        #expect(m2.managerStatus?.reachability == .reachable)
+        #expect(try await harness.client("m2") { try await $0.nodes().count } == 4)
+
+        // Demoted again, w1 refuses cluster calls with Docker's words.
+        let promoted = try await harness.client("m1") { try await $0.node("w1") }
+        spec.role = .worker
+        try await harness.client("m1") { try await $0.updateNode(w1.id, version: promoted.version.index, spec: spec) }
+        try await waitUntil("w1 is a worker again", timeout: .seconds(10)) {
+            do {
+                _ = try await harness.client("w1") { try await $0.nodes() }
+                return false
+            } catch let error as StarlingError {
+                return error == .notAManager
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 // swift-tools-version:6.2
 // Starling: a container orchestrator that speaks the Docker Swarm API.
 //
@@ -16,8 +17,6 @@
 //   StarlingCLI              the `starling` commands                                   (daemon, client, dev)
 //   starling                 the executable: a thin main
 import PackageDescription
-
-import Foundation
 
 // CI (scripts/test.sh) sets STARLING_WERROR=1: warnings in Starling's own targets are errors there.
 let warningsAreErrors = ProcessInfo.processInfo.environment["STARLING_WERROR"] == "1"
@@ -179,8 +178,10 @@ let package = Package(
             dependencies: ["StarlingStore"],
             swiftSettings: strict
         ),
-        .testTarget(name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "StarlingStoreTests", dependencies: ["StarlingStore", "StarlingModel"], swiftSettings: strict),
+        .testTarget(
+            name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "StarlingStoreTests", dependencies: ["StarlingStore", "StarlingModel"], swiftSettings: strict),
         .testTarget(
             name: "StarlingPKITests",
             dependencies: [
@@ -192,7 +193,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "StarlingManagerTests", dependencies: ["StarlingManager", "StarlingStore", "StarlingModel"], swiftSettings: strict),
+        .testTarget(
+            name: "StarlingManagerTests", dependencies: ["StarlingManager", "StarlingStore", "StarlingModel"],
+            swiftSettings: strict),
         .testTarget(
             name: "StarlingAPITests",
             dependencies: [
@@ -203,6 +206,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["StarlingModel", "StarlingClient", "StarlingDev"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["StarlingModel", "StarlingClient", "StarlingDev"],
+            swiftSettings: strict),
     ]
 )

@@ -18,12 +18,17 @@ if ! python3 -c 'import docker' 2>/dev/null; then
   pip install -q 'docker>=7,<8'
 fi
 
+log "checking the formatting (swift format, .swift-format)"
+swift format lint --strict -r Sources Tests
+
 log "building (warnings are errors)"
 export STARLING_WERROR=1
 swift build --build-tests 2>&1 | tail -n 20
 
 log "running the tests"
-swift test --skip-build --parallel 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳|✔ Test .*passed)' || true
+set +e
+swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳|✔ Test .*passed)'
 status=${PIPESTATUS[0]}
+set -e
 grep -E '^(✔|✘) Test run|Executed [0-9]+ tests' .build/test-output.txt | tail -n 3
 exit "$status"

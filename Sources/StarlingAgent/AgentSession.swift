@@ -108,7 +108,8 @@ public final class AgentSession: Sendable {
             try await client.session { outbound, inbound in
                 outbound.send(
                     .register(
-                        RegisterRequest(description: self.describe(), addr: self.advertiseAddress, sessionEpoch: epoch)))
+                        RegisterRequest(description: self.describe(), addr: self.advertiseAddress, sessionEpoch: epoch))
+                )
                 let period = SharedPeriod(.milliseconds(500))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {

@@ -22,7 +22,8 @@ extension EngineClient {
         }
         var request = HTTPClientRequest(url: base)
         request.method = HTTPMethod(rawValue: method)
-        for header in headers where !["host", "content-length", "connection", "transfer-encoding"].contains(header.name.lowercased()) {
+        for header in headers
+        where !["host", "content-length", "connection", "transfer-encoding"].contains(header.name.lowercased()) {
             request.headers.add(name: header.name, value: header.value)
         }
         if !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }

@@ -24,8 +24,10 @@ public enum Daemon {
                 logger: logger))
         logger.info(
             "starling daemon starting",
-            metadata: ["version": "\(StarlingVersion.version)", "state-dir": "\(configuration.stateDirectory)",
-                       "api": "\(configuration.apiHost)", "listen": "\(configuration.listenAddress)"])
+            metadata: [
+                "version": "\(StarlingVersion.version)", "state-dir": "\(configuration.stateDirectory)",
+                "api": "\(configuration.apiHost)", "listen": "\(configuration.listenAddress)",
+            ])
         try await group.run()
     }
 }

@@ -75,7 +75,8 @@ extension ManagerForwarder {
     func get<T: Decodable>(_ type: T.Type, _ route: String) async throws -> T {
         let answer = try await forward(
             ForwardedRequest(
-                method: "GET", path: "/v\(StarlingVersion.apiVersion)\(route)", route: route, headers: [], body: Data()))
+                method: "GET", path: "/v\(StarlingVersion.apiVersion)\(route)", route: route, headers: [], body: Data())
+        )
         guard (200..<300).contains(answer.status) else {
             throw StarlingError.unavailable("the manager holding the store answered \(answer.status)")
         }

@@ -14,7 +14,9 @@ enum NetworkAddress {
             host = String(address[address.index(after: address.startIndex)..<close])
             let rest = address[address.index(after: close)...]
             if rest.hasPrefix(":") {
-                guard let p = Int(rest.dropFirst()) else { throw StarlingError.invalidArgument("invalid port in \(address)") }
+                guard let p = Int(rest.dropFirst()) else {
+                    throw StarlingError.invalidArgument("invalid port in \(address)")
+                }
                 port = p
             }
         } else if let colon = address.lastIndex(of: ":"), address.firstIndex(of: ":") == colon {
@@ -44,7 +46,8 @@ enum NetworkAddress {
                 var a = sin.pointee.sin_addr
                 _ = inet_ntop(AF_INET, &a, &text, socklen_t(INET_ADDRSTRLEN))
             }
-            result.append(String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            result.append(
+                String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return result
     }
@@ -59,7 +62,9 @@ enum NetworkAddress {
         remote.sin_port = in_port_t(UInt16(9).bigEndian)
         guard inet_pton(AF_INET, host, &remote.sin_addr) == 1 else { return nil }
         let connected = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return nil }
         var local = sockaddr_in()

@@ -40,7 +40,8 @@ actor SwarmNode: Service {
         if let membership = try SwarmMembership.load(from: stateDirectory) {
             let identity = try NodeIdentity.load(from: stateDirectory)
             logger.info(
-                "rejoining the swarm", metadata: ["node": "\(membership.nodeID)", "role": "\(membership.role.rawValue)"])
+                "rejoining the swarm",
+                metadata: ["node": "\(membership.nodeID)", "role": "\(membership.role.rawValue)"])
             await replaceRuntime(with: try await makeRuntime(membership: membership, identity: identity))
         }
         try? await gracefulShutdown()
@@ -95,7 +96,8 @@ actor SwarmNode: Service {
         let hostname = configuration.effectiveHostname
         let labels = configuration.engineLabels
         let agent = AgentSession(
-            identity: identity, managers: membership.managers.map(\.addr), advertiseAddress: membership.advertiseAddress,
+            identity: identity, managers: membership.managers.map(\.addr),
+            advertiseAddress: membership.advertiseAddress,
             describe: { HostProbe.describe(hostname: hostname, engineLabels: labels) },
             onEvent: { [weak self] event in await self?.handle(event) },
             logger: logger)
@@ -153,7 +155,8 @@ actor SwarmNode: Service {
         let store = try SQLiteKeyValueStore(path: directory + "/store.db", logger: logger)
         try await SwarmManager.bootstrap(
             store: store, ca: ca, clusterID: clusterID, nodeID: nodeID, advertiseAddress: advertise,
-            description: HostProbe.describe(hostname: configuration.effectiveHostname, engineLabels: configuration.engineLabels),
+            description: HostProbe.describe(
+                hostname: configuration.effectiveHostname, engineLabels: configuration.engineLabels),
             spec: spec, now: now)
         let membership = SwarmMembership(
             clusterID: clusterID, nodeID: nodeID, role: .manager, holdsStore: true, listenAddress: listen,
@@ -163,7 +166,9 @@ actor SwarmNode: Service {
         let runtime = try await makeRuntime(membership: membership, identity: identity)
         await replaceRuntime(with: runtime)
         await runtime.waitUntilListening()
-        logger.info("swarm initialized", metadata: ["node": "\(nodeID)", "cluster": "\(clusterID)", "advertise": "\(advertise)"])
+        logger.info(
+            "swarm initialized",
+            metadata: ["node": "\(nodeID)", "cluster": "\(clusterID)", "advertise": "\(advertise)"])
         return nodeID
     }
 

@@ -36,7 +36,8 @@ public struct CAHandler: CAServiceHandler {
         let created = try await manager.objects.create(node)
         _ = try await manager.view.snapshot(atLeast: Revision(created.version.index))
         manager.logger.info(
-            "node joined", metadata: ["node": "\(nodeID)", "role": "\(role.rawValue)", "hostname": "\(request.hostname)"])
+            "node joined",
+            metadata: ["node": "\(nodeID)", "role": "\(role.rawValue)", "hostname": "\(request.hostname)"])
         return JoinResponse(
             nodeID: nodeID, role: role, clusterID: manager.clusterID,
             certificatePEM: try PEM.encode(certificate), caCertificatePEM: manager.ca.certificatePEM,

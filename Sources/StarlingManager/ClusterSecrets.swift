@@ -23,7 +23,8 @@ struct StoredRootCA: Codable, Sendable {
         guard let privateKeyPEM = ca.privateKeyPEM else {
             throw StarlingError.internal("the root CA to store has no signing key")
         }
-        let value = try JSONEncoder().encode(StoredRootCA(certificatePEM: ca.certificatePEM, privateKeyPEM: privateKeyPEM))
+        let value = try JSONEncoder().encode(
+            StoredRootCA(certificatePEM: ca.certificatePEM, privateKeyPEM: privateKeyPEM))
         return .put(key: key, value: [UInt8](value), lease: nil)
     }
 }

@@ -32,7 +32,8 @@ public struct NodeHealth<Instant: InstantProtocol>: Sendable where Instant.Durat
     @discardableResult
     public mutating func sessionStarted(_ nodeID: String, session: UInt64, at now: Instant) -> Bool {
         let wasAlive = entries[nodeID]?.liveness == .alive
-        entries[nodeID] = Entry(deadline: now.advanced(by: graceNow(adding: wasAlive ? 0 : 1)), liveness: .alive, session: session)
+        entries[nodeID] = Entry(
+            deadline: now.advanced(by: graceNow(adding: wasAlive ? 0 : 1)), liveness: .alive, session: session)
         return !wasAlive
     }
 

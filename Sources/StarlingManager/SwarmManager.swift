@@ -70,13 +70,15 @@ public final class SwarmManager: Sendable {
             Transaction(
                 compares: [.absent(Swarm.key(for: Swarm.storeID))],
                 success: [
-                    .put(key: Swarm.key(for: Swarm.storeID), value: [UInt8](try StarlingJSON.encode(swarm)), lease: nil),
+                    .put(
+                        key: Swarm.key(for: Swarm.storeID), value: [UInt8](try StarlingJSON.encode(swarm)), lease: nil),
                     try StoredRootCA.put(ca),
                     .put(key: Node.key(for: nodeID), value: [UInt8](try StarlingJSON.encode(node)), lease: nil),
                 ]))
         guard result.succeeded else {
             throw StarlingError.invalidState(
-                "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.")
+                "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one."
+            )
         }
     }
 
@@ -137,7 +139,9 @@ public final class SwarmManager: Sendable {
     }
 
     /// `POST /swarm/update`: replaces the swarm spec and rotates join tokens on request.
-    public func updateSwarm(spec: SwarmSpec, version: UInt64, rotateWorkerToken: Bool, rotateManagerToken: Bool)
+    public func updateSwarm(
+        spec: SwarmSpec, version: UInt64, rotateWorkerToken: Bool, rotateManagerToken: Bool
+    )
         async throws
     {
         if let period = spec.dispatcher?.heartbeatPeriod, period < 10_000_000 {

@@ -8,7 +8,8 @@ public enum StarlingJSON {
             var container = encoder.singleValueContainer()
             try container.encode(RFC3339.format(Timestamp(date)))
         }
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
         return encoder
     }
 
@@ -75,7 +76,8 @@ public struct Timestamp: Codable, Hashable, Sendable, Comparable, CustomStringCo
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let value = RFC3339.parse(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an RFC 3339 time, got '\(text)'")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "expected an RFC 3339 time, got '\(text)'")
         }
         self = value
     }

@@ -18,7 +18,8 @@ public struct Node: Codable, Hashable, Sendable, Identifiable {
     public var managerStatus: ManagerStatus?
 
     public init(
-        id: String, version: ObjectVersion = .init(index: 0), createdAt: Timestamp, updatedAt: Timestamp, spec: NodeSpec,
+        id: String, version: ObjectVersion = .init(index: 0), createdAt: Timestamp, updatedAt: Timestamp,
+        spec: NodeSpec,
         description: NodeDescription? = nil, status: NodeStatus, managerStatus: ManagerStatus? = nil
     ) {
         self.id = id

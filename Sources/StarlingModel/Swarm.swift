@@ -78,7 +78,9 @@ public struct SwarmSpec: Codable, Hashable, Sendable {
     public struct Orchestration: Codable, Hashable, Sendable {
         /// Tasks kept per slot (or per node for global services); Docker's default is 5.
         public var taskHistoryRetentionLimit: Int64?
-        public init(taskHistoryRetentionLimit: Int64? = 5) { self.taskHistoryRetentionLimit = taskHistoryRetentionLimit }
+        public init(taskHistoryRetentionLimit: Int64? = 5) {
+            self.taskHistoryRetentionLimit = taskHistoryRetentionLimit
+        }
         enum CodingKeys: String, CodingKey { case taskHistoryRetentionLimit = "TaskHistoryRetentionLimit" }
     }
 

@@ -118,7 +118,9 @@ import Testing
 
         try await join(rotated)
         try await waitUntil("x is ready", timeout: .seconds(10)) {
-            try await harness.client("m1") { try await $0.nodes().contains { $0.description?.hostname == "x" && $0.status.state == .ready } }
+            try await harness.client("m1") {
+                try await $0.nodes().contains { $0.description?.hostname == "x" && $0.status.state == .ready }
+            }
         }
     }
 

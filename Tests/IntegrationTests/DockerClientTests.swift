@@ -28,7 +28,10 @@ import Testing
         // node ls: docker's columns, `*` on self, every node ready.
         let ls = try dockerOK("node", "ls")
         let lines = ls.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("ID                            HOSTNAME   STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION") == true)
+        #expect(
+            lines.first?.hasPrefix(
+                "ID                            HOSTNAME   STATUS    AVAILABILITY   MANAGER STATUS   ENGINE VERSION")
+                == true)
         let selfLine = try #require(lines.first { $0.contains(" m1 ") })
         #expect(selfLine.contains(" * "))
         #expect(selfLine.contains("Leader"))
@@ -40,9 +43,12 @@ import Testing
         #expect(info.contains("Is Manager: true"))
         #expect(info.contains("Nodes: 3"))
         let token = try await harness.client("m1") { try await $0.swarmInspect().joinTokens?.worker ?? "" }
-        #expect(try dockerOK("swarm", "join-token", "-q", "worker").trimmingCharacters(in: .whitespacesAndNewlines) == token)
+        #expect(
+            try dockerOK("swarm", "join-token", "-q", "worker").trimmingCharacters(in: .whitespacesAndNewlines) == token
+        )
         #expect(try dockerOK("swarm", "join-token", "worker").contains("docker swarm join --token \(token) 127.0.0.1:"))
-        let selfID = try dockerOK("node", "inspect", "self", "--format", "{{.ID}}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let selfID = try dockerOK("node", "inspect", "self", "--format", "{{.ID}}").trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(try await harness.client("m1") { try await $0.info().swarm.nodeID } == selfID)
 
         // update --label-add, --availability, promote/demote.

@@ -31,7 +31,8 @@ struct TestInstant: InstantProtocol {
         #expect(policy.period(nodeCount: 5000) == .seconds(5))
         for nodes in [1, 10, 100, 1000, 5000, 20000] {
             let period = policy.period(nodeCount: nodes)
-            let perSecond = Double(nodes) / (Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
+            let perSecond =
+                Double(nodes) / (Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
             #expect(perSecond <= 1000.0001)
         }
     }

@@ -13,7 +13,8 @@ enum Fixture {
             spec: NodeSpec(labels: labels, role: role),
             description: NodeDescription(hostname: hostname ?? id, engine: EngineDescription(labels: engineLabels)),
             status: NodeStatus(state: state),
-            managerStatus: role == .manager ? ManagerStatus(leader: true, reachability: .reachable, addr: "10.0.0.1:4242") : nil)
+            managerStatus: role == .manager
+                ? ManagerStatus(leader: true, reachability: .reachable, addr: "10.0.0.1:4242") : nil)
     }
 }
 
@@ -47,7 +48,9 @@ enum Fixture {
     @Test func filters() throws {
         let nodes = [
             Fixture.node("aaa1", role: .manager, hostname: "hydra", labels: ["storage": "nfs"]),
-            Fixture.node("bbb2", hostname: "chimera", labels: ["gpu": "true", "workload": "jupyter"], engineLabels: ["disk": "ssd"]),
+            Fixture.node(
+                "bbb2", hostname: "chimera", labels: ["gpu": "true", "workload": "jupyter"],
+                engineLabels: ["disk": "ssd"]),
             Fixture.node("ccc3", hostname: "cerberus", labels: ["gpu": "true", "workload": "ollama"]),
         ]
         func ids(_ json: String) throws -> [String] { try NodeRules.filter(nodes, by: Filters(json: json)).map(\.id) }

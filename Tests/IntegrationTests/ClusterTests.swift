@@ -222,3 +222,39 @@ import Testing
         }
     }
 }
+
+/// SIGTERM stops a daemon cleanly: it exits 0, removes its API socket, and comes back with its membership.
+@Suite(.serialized) struct DaemonShutdownTests {
+    @Test(.timeLimit(.minutes(2)))
+    func sigtermShutsDownCleanlyAndStateSurvives() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.stopAll() }
+        _ = try await ClusterTests.formCluster(harness)
+        let before = try await harness.client("m1") { try await $0.nodes() }
+
+        for name in ["w1", "m1"] {
+            let daemon = harness.daemon(name)
+            kill(daemon.pid, SIGTERM)
+            var status: Int32 = 0
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(20))
+            var exited = false
+            while !exited, clock.now < deadline {
+                exited = waitpid(daemon.pid, &status, WNOHANG) == daemon.pid
+                if !exited { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(exited, "\(name) did not stop on SIGTERM")
+            #expect(status == 0, "\(name) exited with status \(status): \(harness.log(name).suffix(2000))")
+            #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        }
+
+        try await harness.start("m1")
+        try await harness.start("w1")
+        try await waitUntil("all nodes are ready again", timeout: .seconds(15)) {
+            let nodes = try await harness.client("m1") { try await $0.nodes() }
+            return nodes.count == 3 && nodes.allSatisfy { $0.status.state == .ready }
+        }
+        let after = try await harness.client("m1") { try await $0.nodes() }
+        #expect(Set(after.map(\.id)) == Set(before.map(\.id)))
+    }
+}

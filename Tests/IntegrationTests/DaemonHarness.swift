@@ -143,7 +143,11 @@ func run(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:]
 ) throws -> (status: Int32, output: String) {
     var pipe: [Int32] = [0, 0]
+    // Close-on-exec, so that a daemon another test spawns meanwhile does not inherit the write end and keep
+    // this read from ever seeing end of file; the child gets its copies through dup2.
     guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(.EIO) }
+    _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }

@@ -84,60 +84,49 @@ import Testing
 
     /// Starts the writer, SIGKILLs it once it has acknowledged `target` writes, and returns every acknowledgement
     /// it printed before dying.
+    ///
+    /// The writer prints to a file, not a pipe: a pipe's write end can be inherited by a process another test
+    /// spawns at the same moment, and then end of file never comes. A line in the file was written after its
+    /// store call returned, so it is an acknowledged write even if the kill follows at once.
     func runAndKill(_ writer: URL, path: String, run: String, after target: Int) async throws -> [Acknowledgement] {
-        let process = Process()
-        process.executableURL = writer
-        process.arguments = [path, run]
-        let output = Pipe()
-        process.standardOutput = output
-        let reader = LineReader(output.fileHandleForReading)
-        try process.run()
-        var acknowledgements: [Acknowledgement] = []
-        var killed = false
-        for await line in reader.lines {
-            guard let acknowledgement = Acknowledgement(line) else {
-                Issue.record("unexpected output from the writer: \(line)")
-                continue
-            }
-            acknowledgements.append(acknowledgement)
-            if !killed, acknowledgements.count >= target {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-            }
+        let log = path + ".\(run).out"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let executable = writer.path(percentEncoded: false)
+        let words: [String] = [executable, path, run]
+        let argv = words.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        func acknowledgements() -> [Acknowledgement] {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            // The last line may be cut short by the kill; it is only counted once complete.
+            return text.split(separator: "\n", omittingEmptySubsequences: true)
+                .dropLast(text.hasSuffix("\n") ? 0 : 1)
+                .compactMap { Acknowledgement(String($0)) }
         }
-        if !killed { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
-        return acknowledgements
-    }
-}
-
-/// The lines a pipe delivers, as they arrive; the stream ends at end of file.
-final class LineReader: Sendable {
-    let lines: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
-    private let pending = Mutex<[UInt8]>([])
-
-    init(_ handle: FileHandle) {
-        (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        handle.readabilityHandler = { [self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                return
-            }
-            for line in complete(data) { continuation.yield(line) }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(60))
+        var status: Int32 = 0
+        var exited = false
+        while acknowledgements().count < target, clock.now < deadline, !exited {
+            exited = waitpid(pid, &status, WNOHANG) == pid
+            if !exited { try await Task.sleep(for: .milliseconds(2)) }
         }
-    }
-
-    private func complete(_ data: Data) -> [String] {
-        pending.withLock { pending in
-            pending += data
-            guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
-            let lines = pending[..<end].split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
-            pending.removeSubrange(...end)
-            return lines
+        #expect(!exited, "the writer exited by itself with status \(status)")
+        if !exited {
+            kill(pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+            #expect(status & 0x7f == SIGKILL)
         }
+        let lines = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        for line in lines.split(separator: "\n") where Acknowledgement(String(line)) == nil && lines.hasSuffix("\n") {
+            Issue.record("unexpected output from the writer: \(line)")
+        }
+        return acknowledgements()
     }
 }

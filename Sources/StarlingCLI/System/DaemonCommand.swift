@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import StarlingDaemon
 import StarlingModel
@@ -11,6 +12,7 @@ struct DaemonCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        Self.closeInheritedDescriptors()
         let level = Logger.Level(rawValue: options.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -18,6 +20,19 @@ struct DaemonCommand: AsyncParsableCommand {
             return handler
         }
         try await Daemon.run(configuration: options.daemonConfiguration, logger: Logger(label: "starling"))
+    }
+}
+
+extension DaemonCommand {
+    /// Closes the pipes above stderr that the daemon inherited. A daemon lives long: holding on to the write end
+    /// of a pipe its starter (or a process running beside it) reads would keep that reader from ever seeing end
+    /// of file. Only pipes: the runtime's own descriptors (epoll, eventfd) may already be open and must stay.
+    static func closeInheritedDescriptors() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for descriptor in entries.compactMap(Int32.init) where descriptor > 2 {
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")
+            if target?.hasPrefix("pipe:") == true { close(descriptor) }
+        }
     }
 }
 

@@ -9,6 +9,9 @@ import Foundation
 //   StarlingPKI              root CA, node certificates, join tokens
 //   StarlingControlPlane     gRPC messages, serializers, service descriptors, mutual-TLS transports
 //   StarlingManager          swarm control, CA/join service, dispatcher, node health   (model, store, pki, control plane)
+//   StarlingScheduler        placement: filters, explanations, spread ranking; pure over a snapshot (model)
+//   StarlingOrchestrator     reconcilers as pure functions: replicated/global/job orchestration, restarts (model)
+//   StarlingExecutor         runs tasks: the executor protocol, process executor, cgroups, health checks (model)
 //   StarlingAgent            agent session: register, heartbeat, reconnect             (model, pki, control plane)
 //   StarlingAPI              Docker Engine API over HTTP (Hummingbird)                 (model)
 //   StarlingDaemon           one process: state dir, ServiceGroup, wiring              (all of the above)
@@ -35,6 +38,7 @@ let package = Package(
         .executable(name: "starling", targets: ["starling"]),
         .executable(name: "starling-bench", targets: ["StarlingBench"]),
         .executable(name: "starling-store-crash-writer", targets: ["StarlingStoreCrashWriter"]),
+        .executable(name: "starling-scheduler-bench", targets: ["StarlingSchedulerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -109,6 +113,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "StarlingScheduler",
+            dependencies: ["StarlingModel"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "StarlingOrchestrator",
+            dependencies: ["StarlingModel"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "StarlingExecutor",
+            dependencies: [
+                "StarlingModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "StarlingAPI",
             dependencies: [
                 "StarlingModel",
@@ -174,10 +196,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "StarlingSchedulerBench",
+            dependencies: [
+                "StarlingScheduler", "StarlingModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "StarlingStoreCrashWriter",
             dependencies: ["StarlingStore"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "StarlingOrchestratorTests", dependencies: ["StarlingOrchestrator", "StarlingModel"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "StarlingExecutorTests", dependencies: ["StarlingExecutor", "StarlingModel"], swiftSettings: strict),
         .testTarget(
             name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(

@@ -60,3 +60,44 @@ extension Swarm: StoredObject {
     /// The `storeID` of the one swarm object.
     public static let storeID = "default"
 }
+
+extension SwarmService: StoredObject {
+    public static var keyPrefix: String { "/services/" }
+    public static var kindName: String { "service" }
+    public var storeID: String { id }
+
+    /// Index names of services.
+    public enum Index {
+        /// `Spec.Name`: names are unique.
+        public static let name = "name"
+    }
+
+    public var indexKeys: [ObjectIndexKey] { [ObjectIndexKey(Index.name, spec.name)] }
+}
+
+extension SwarmTask: StoredObject {
+    public static var keyPrefix: String { "/tasks/" }
+    public static var kindName: String { "task" }
+    public var storeID: String { id }
+
+    /// Index names of tasks.
+    public enum Index {
+        /// The owning service's ID.
+        public static let service = "service"
+        /// The assigned node's ID (absent until scheduled).
+        public static let node = "node"
+        /// `<service ID>/<slot>` for replicated tasks, `<service ID>/<node ID>` for global ones: a slot's history.
+        public static let slot = "slot"
+    }
+
+    public var indexKeys: [ObjectIndexKey] {
+        var keys = [ObjectIndexKey(Index.service, serviceID)]
+        if let nodeID, !nodeID.isEmpty { keys.append(ObjectIndexKey(Index.node, nodeID)) }
+        if let slot, slot > 0 {
+            keys.append(ObjectIndexKey(Index.slot, "\(serviceID)/\(slot)"))
+        } else if let nodeID, !nodeID.isEmpty {
+            keys.append(ObjectIndexKey(Index.slot, "\(serviceID)/\(nodeID)"))
+        }
+        return keys
+    }
+}

@@ -1,0 +1,172 @@
+import StarlingModel
+import StarlingOrchestrator
+import Testing
+
+enum Make {
+    static func service(_ mode: ServiceMode, restart: RestartPolicy? = nil, id: String = "svc") -> SwarmService {
+        SwarmService(
+            id: id, createdAt: Timestamp(seconds: 1), updatedAt: Timestamp(seconds: 1),
+            spec: ServiceSpec(
+                name: id,
+                taskTemplate: TaskSpec(containerSpec: ContainerSpec(image: "busybox"), restartPolicy: restart),
+                mode: mode))
+    }
+
+    static func task(
+        _ id: String, service: String = "svc", slot: Int? = nil, node: String? = nil, state: TaskState = .running,
+        desired: TaskState = .running, created: Int64 = 100
+    ) -> SwarmTask {
+        SwarmTask(
+            id: id, createdAt: Timestamp(seconds: created), updatedAt: Timestamp(seconds: created),
+            spec: TaskSpec(containerSpec: ContainerSpec(image: "busybox")), serviceID: service, slot: slot,
+            nodeID: node,
+            status: TaskStatus(timestamp: Timestamp(seconds: created), state: state), desiredState: desired)
+    }
+
+    static func node(
+        _ id: String, _ availability: NodeSpec.Availability = .active, down: Bool = false, eligible: Bool = true
+    ) -> GlobalOrchestrator.NodeFacts {
+        .init(id: id, availability: availability, isDown: down, eligible: eligible)
+    }
+
+    static func ids() -> () -> String {
+        var next = 0
+        return {
+            next += 1
+            return "new\(next)"
+        }
+    }
+}
+
+@Suite struct GlobalOrchestratorTests {
+    let now = Timestamp(seconds: 1_000)
+
+    @Test func oneTaskPerActiveEligibleNode() {
+        let plan = GlobalOrchestrator.reconcile(
+            service: Make.service(.global), tasks: [],
+            nodes: [
+                Make.node("a"), Make.node("b"), Make.node("c", eligible: false), Make.node("d", .pause),
+                Make.node("e", .drain), Make.node("f", down: true),
+            ],
+            now: now, makeID: Make.ids())
+        #expect(plan.create.compactMap(\.nodeID) == ["a", "b"])
+        #expect(plan.create.allSatisfy { $0.slot == nil && $0.desiredState == .running })
+    }
+
+    @Test func aNodeThatJoinsLaterGetsATask() {
+        let tasks = [Make.task("t1", node: "a")]
+        let plan = GlobalOrchestrator.reconcile(
+            service: Make.service(.global), tasks: tasks, nodes: [Make.node("a"), Make.node("b")], now: now,
+            makeID: Make.ids())
+        #expect(plan.create.compactMap(\.nodeID) == ["b"])
+        #expect(plan.changes.isEmpty)
+    }
+
+    @Test func drainedIneligibleAndRemovedNodesLoseTheirTasksPausedAndDownKeepThem() {
+        let tasks = [
+            Make.task("ta", node: "a"), Make.task("tb", node: "b"), Make.task("tc", node: "c"),
+            Make.task("td", node: "d"), Make.task("tgone", node: "gone"),
+        ]
+        let plan = GlobalOrchestrator.reconcile(
+            service: Make.service(.global), tasks: tasks,
+            nodes: [
+                Make.node("a", .drain), Make.node("b", eligible: false), Make.node("c", .pause),
+                Make.node("d", down: true),
+            ],
+            now: now, makeID: Make.ids())
+        #expect(Set(plan.changes.map(\.taskID)) == ["ta", "tb", "tgone"])
+        #expect(plan.create.isEmpty)
+    }
+
+    @Test func endedTaskRestartsOnItsNode() {
+        let tasks = [Make.task("t1", node: "a", state: .failed)]
+        let plan = GlobalOrchestrator.reconcile(
+            service: Make.service(.global, restart: RestartPolicy(condition: .any, delay: 0)), tasks: tasks,
+            nodes: [Make.node("a")], now: now, makeID: Make.ids())
+        #expect(plan.changes.map(\.taskID) == ["t1"])
+        #expect(plan.create.compactMap(\.nodeID) == ["a"])
+    }
+
+    @Test func globalJobRunsOncePerNode() {
+        let tasks = [Make.task("t1", node: "a", state: .complete)]
+        let plan = GlobalOrchestrator.reconcile(
+            service: Make.service(.globalJob), tasks: tasks, nodes: [Make.node("a"), Make.node("b")], now: now,
+            makeID: Make.ids())
+        #expect(plan.create.compactMap(\.nodeID) == ["b"])
+        #expect(plan.changes.isEmpty)
+    }
+}
+
+@Suite struct JobOrchestratorTests {
+    let now = Timestamp(seconds: 1_000)
+
+    @Test func startsAtMostMaxConcurrent() {
+        let plan = JobOrchestrator.reconcile(
+            service: Make.service(.replicatedJob(maxConcurrent: 2, totalCompletions: 5)), tasks: [], downNodes: [],
+            now: now, makeID: Make.ids())
+        #expect(plan.create.compactMap(\.slot) == [0, 1])
+    }
+
+    @Test func completionsMakeRoomUntilTheTotalIsReached() {
+        let service = Make.service(.replicatedJob(maxConcurrent: 2, totalCompletions: 3))
+        let tasks = [
+            Make.task("t0", slot: 0, node: "a", state: .complete), Make.task("t1", slot: 1, node: "a", state: .running),
+        ]
+        let plan = JobOrchestrator.reconcile(
+            service: service, tasks: tasks, downNodes: [], now: now, makeID: Make.ids())
+        #expect(plan.create.compactMap(\.slot) == [2])
+        let done = [
+            Make.task("t0", slot: 0, state: .complete), Make.task("t1", slot: 1, state: .complete),
+            Make.task("t2", slot: 2, state: .complete),
+        ]
+        #expect(
+            JobOrchestrator.reconcile(service: service, tasks: done, downNodes: [], now: now, makeID: Make.ids())
+                .isEmpty)
+    }
+
+    @Test func failuresAreRetriedAfterTheDelayByDefault() {
+        let service = Make.service(.replicatedJob(maxConcurrent: 1, totalCompletions: 1))
+        let failed = [Make.task("t0", slot: 0, node: "a", state: .failed, created: 998)]
+        let early = JobOrchestrator.reconcile(
+            service: service, tasks: failed, downNodes: [], now: now, makeID: Make.ids())
+        #expect(early.create.isEmpty)
+        #expect(early.wakeAt == Timestamp(seconds: 1_003))
+        let later = JobOrchestrator.reconcile(
+            service: service, tasks: failed, downNodes: [], now: Timestamp(seconds: 1_003), makeID: Make.ids())
+        #expect(later.create.compactMap(\.slot) == [0])
+        #expect(later.changes.map(\.taskID) == ["t0"])
+    }
+}
+
+@Suite struct TaskReaperTests {
+    @Test func keepsTheNewestTasksOfEachSlot() {
+        var tasks = (0..<8).map { i in
+            Make.task("s1-\(i)", slot: 1, state: .failed, desired: .shutdown, created: Int64(100 + i))
+        }
+        tasks.append(Make.task("s1-live", slot: 1, state: .running, created: 200))
+        tasks.append(Make.task("s2-0", slot: 2, state: .failed, desired: .shutdown, created: 100))
+        let doomed = TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: 5)
+        // 9 tasks in slot 1: the live one and the 4 newest stopped ones stay.
+        #expect(doomed == ["s1-0", "s1-1", "s1-2", "s1-3"])
+    }
+
+    @Test func neverReapsWhatMayStillRun() {
+        let tasks = (0..<8).map { i in Make.task("t\(i)", slot: 1, state: .running, created: Int64(i)) }
+        #expect(TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: 2).isEmpty)
+    }
+
+    @Test func tasksOfDeletedServicesGoOnceStopped() {
+        let tasks = [
+            Make.task("gone-stopped", service: "old", slot: 1, state: .shutdown, desired: .shutdown),
+            Make.task("gone-running", service: "old", slot: 2, node: "a", state: .running, desired: .shutdown),
+        ]
+        #expect(TaskReaper.reap(tasks: tasks, liveServices: [], retention: 5) == ["gone-stopped"])
+    }
+
+    @Test func negativeRetentionKeepsEverything() {
+        let tasks = (0..<8).map { i in
+            Make.task("t\(i)", slot: 1, state: .failed, desired: .shutdown, created: Int64(i))
+        }
+        #expect(TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: -1).isEmpty)
+    }
+}

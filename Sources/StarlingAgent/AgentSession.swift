@@ -18,6 +18,8 @@ public final class AgentSession: Sendable {
         case roleChanged(NodeSpec.Role)
         /// The manager removed this node from the swarm; `run()` then throws `Removed`.
         case removed
+        /// The complete set of tasks this node must run or stop now.
+        case assignments(Assignments)
     }
 
     /// Thrown by `run()` when the managers removed this node from the swarm: the session does not reconnect.
@@ -37,6 +39,15 @@ public final class AgentSession: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
         var epoch: UInt64 = 0
         var removed = false
+        var outbound: SessionOutbound?
+    }
+
+    /// Sends task states to the manager on the current session; false when there is none (the caller keeps the
+    /// report and sends the latest states again once connected).
+    @discardableResult
+    public func report(_ report: TaskStatusReport) -> Bool {
+        guard let outbound = state.withLock({ $0.outbound }) else { return false }
+        return outbound.send(.taskStatus(report))
     }
 
     public init(
@@ -106,6 +117,8 @@ public final class AgentSession: Sendable {
         try await withGRPCClient(transport: transport) { grpc in
             let client = DispatcherService.Client(wrapping: grpc)
             try await client.session { outbound, inbound in
+                self.state.withLock { $0.outbound = outbound }
+                defer { self.state.withLock { $0.outbound = nil } }
                 outbound.send(
                     .register(
                         RegisterRequest(description: self.describe(), addr: self.advertiseAddress, sessionEpoch: epoch))
@@ -136,6 +149,8 @@ public final class AgentSession: Sendable {
                                 throw Removed()
                             }
                             if let role = update.role { await self.onEvent(.roleChanged(role)) }
+                        case .assignments(let assignments):
+                            await self.onEvent(.assignments(assignments))
                         case .unknown:
                             break
                         }

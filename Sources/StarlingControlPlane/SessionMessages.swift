@@ -9,6 +9,8 @@ public enum AgentMessage: Codable, Hashable, Sendable {
     /// The first message of every session.
     case register(RegisterRequest)
     case heartbeat(Heartbeat)
+    /// Observed states of tasks this node runs.
+    case taskStatus(TaskStatusReport)
     /// A message type this build does not know.
     case unknown(type: String)
 
@@ -18,6 +20,7 @@ public enum AgentMessage: Codable, Hashable, Sendable {
         switch type {
         case "register": self = .register(try container.decode(RegisterRequest.self, forKey: .payload))
         case "heartbeat": self = .heartbeat(try container.decode(Heartbeat.self, forKey: .payload))
+        case "taskStatus": self = .taskStatus(try container.decode(TaskStatusReport.self, forKey: .payload))
         default: self = .unknown(type: type)
         }
     }
@@ -27,6 +30,7 @@ public enum AgentMessage: Codable, Hashable, Sendable {
         switch self {
         case .register(let payload): try container.encodeTagged("register", payload)
         case .heartbeat(let payload): try container.encodeTagged("heartbeat", payload)
+        case .taskStatus(let payload): try container.encodeTagged("taskStatus", payload)
         case .unknown(let type): try container.encode(type, forKey: .type)
         }
     }
@@ -39,6 +43,8 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
     case heartbeatAck(HeartbeatAck)
     /// The node's role changed or it was removed from the swarm.
     case nodeUpdate(NodeUpdate)
+    /// The complete set of tasks this node must run or stop now (it replaces the previous set).
+    case assignments(Assignments)
     /// A message type this build does not know.
     case unknown(type: String)
 
@@ -49,6 +55,7 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
         case "sessionEstablished": self = .sessionEstablished(try container.decode(SessionInfo.self, forKey: .payload))
         case "heartbeatAck": self = .heartbeatAck(try container.decode(HeartbeatAck.self, forKey: .payload))
         case "nodeUpdate": self = .nodeUpdate(try container.decode(NodeUpdate.self, forKey: .payload))
+        case "assignments": self = .assignments(try container.decode(Assignments.self, forKey: .payload))
         default: self = .unknown(type: type)
         }
     }
@@ -59,6 +66,7 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
         case .sessionEstablished(let payload): try container.encodeTagged("sessionEstablished", payload)
         case .heartbeatAck(let payload): try container.encodeTagged("heartbeatAck", payload)
         case .nodeUpdate(let payload): try container.encodeTagged("nodeUpdate", payload)
+        case .assignments(let payload): try container.encodeTagged("assignments", payload)
         case .unknown(let type): try container.encode(type, forKey: .type)
         }
     }
@@ -125,6 +133,37 @@ public struct HeartbeatAck: Codable, Hashable, Sendable {
 }
 
 /// A change to the node itself that the agent must act on.
+/// The tasks a node must run (desired state up to `running`) or stop (desired `shutdown` or later, while its
+/// observed state is not yet terminal). Always the whole set: an agent that missed a message loses nothing.
+public struct Assignments: Codable, Hashable, Sendable {
+    /// Increases with every set sent in a session, so an agent can ignore an older set that arrives late.
+    public var sequence: UInt64
+    public var tasks: [SwarmTask]
+
+    public init(sequence: UInt64, tasks: [SwarmTask]) {
+        self.sequence = sequence
+        self.tasks = tasks
+    }
+}
+
+/// Observed task states, reported by the node that runs the tasks. The manager applies a state only if it moves
+/// the task forward (observed state never goes back).
+public struct TaskStatusReport: Codable, Hashable, Sendable {
+    public struct Update: Codable, Hashable, Sendable {
+        public var taskID: String
+        public var status: TaskStatus
+
+        public init(taskID: String, status: TaskStatus) {
+            self.taskID = taskID
+            self.status = status
+        }
+    }
+
+    public var updates: [Update]
+
+    public init(updates: [Update]) { self.updates = updates }
+}
+
 public struct NodeUpdate: Codable, Hashable, Sendable {
     /// The node's new role: the agent renews its certificate to get one that grants it.
     public var role: NodeSpec.Role?

@@ -124,6 +124,8 @@ actor SwarmNode: Service {
             logger.info("role changed", metadata: ["role": "\(role.rawValue)"])
         case .removed:
             break  // `run()` ends with `AgentSession.Removed`; see `removedFromSwarm`.
+        case .assignments:
+            break  // Task execution arrives with the task supervisor.
         }
     }
 

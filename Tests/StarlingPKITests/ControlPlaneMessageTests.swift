@@ -45,10 +45,10 @@ struct ControlPlaneMessageTests {
 
     @Test func unknownMessageTypesDecodeInsteadOfFailing() throws {
         // A newer manager may send message types (and fields) this agent does not know.
-        let future = try decode(ManagerMessage.self, #"{"type":"assignments","payload":{"tasks":[]}}"#)
-        #expect(future == .unknown(type: "assignments"))
-        let futureAgent = try decode(AgentMessage.self, #"{"type":"taskStatus","payload":{}}"#)
-        #expect(futureAgent == .unknown(type: "taskStatus"))
+        let future = try decode(ManagerMessage.self, #"{"type":"volumeAssignments","payload":{"volumes":[]}}"#)
+        #expect(future == .unknown(type: "volumeAssignments"))
+        let futureAgent = try decode(AgentMessage.self, #"{"type":"logChunk","payload":{}}"#)
+        #expect(futureAgent == .unknown(type: "logChunk"))
         let extraFields = try decode(
             ManagerMessage.self,
             #"{"type":"heartbeatAck","payload":{"sequence":2,"heartbeatPeriodNanos":5,"jitter":1}}"#)

@@ -88,7 +88,7 @@ final class TestManager: CAServiceHandler, DispatcherServiceHandler, ControlServ
             case .heartbeat(let heartbeat):
                 try await outbound.write(
                     .heartbeatAck(HeartbeatAck(sequence: heartbeat.sequence, heartbeatPeriod: .milliseconds(500))))
-            case .unknown:
+            case .taskStatus, .unknown:
                 continue
             }
         }

@@ -95,7 +95,8 @@ let package = Package(
         .target(
             name: "StarlingManager",
             dependencies: [
-                "StarlingModel", "StarlingStore", "StarlingPKI", "StarlingControlPlane",
+                "StarlingModel", "StarlingStore", "StarlingPKI", "StarlingControlPlane", "StarlingScheduler",
+                "StarlingOrchestrator",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,7 +106,7 @@ let package = Package(
         .target(
             name: "StarlingAgent",
             dependencies: [
-                "StarlingModel", "StarlingPKI", "StarlingControlPlane",
+                "StarlingModel", "StarlingPKI", "StarlingControlPlane", "StarlingExecutor",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

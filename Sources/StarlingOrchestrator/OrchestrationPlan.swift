@@ -24,7 +24,7 @@ public struct OrchestrationPlan: Hashable, Sendable {
         changes.append(DesiredStateChange(taskID: task.id, desiredState: .shutdown, reason: reason))
     }
 
-    mutating func wake(at time: Timestamp) {
+    public mutating func wake(at time: Timestamp) {
         if let current = wakeAt, current <= time { return }
         wakeAt = time
     }

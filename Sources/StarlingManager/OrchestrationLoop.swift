@@ -1,0 +1,88 @@
+import Logging
+import StarlingModel
+import StarlingOrchestrator
+import StarlingStore
+
+/// Runs the orchestrators whenever the cluster changes (or a restart delay ends) and writes their plan in one
+/// transaction that holds only if every task it touches is unchanged since the snapshot; otherwise it starts over
+/// from the newer snapshot. Leader only.
+public struct OrchestrationLoop: Sendable {
+    let manager: SwarmManager
+
+    public init(manager: SwarmManager) { self.manager = manager }
+
+    public func run() async throws {
+        var seen: Revision = 0
+        var wakeAt: Timestamp?
+        while !Task.isCancelled {
+            let snapshot = try await nextSnapshot(after: seen, wakeAt: wakeAt)
+            seen = snapshot.revision
+            let pass = OrchestrationPass.run(snapshot: snapshot, now: manager.now(), makeID: { Identifier.make() })
+            wakeAt = pass.plan.wakeAt
+            guard !pass.plan.isEmpty || !pass.reap.isEmpty else { continue }
+            do {
+                if let revision = try await apply(pass, to: snapshot) {
+                    _ = try await manager.view.snapshot(atLeast: revision)
+                }
+            } catch let error as StarlingError where error.code == .outOfSequence {
+                // Something changed under the plan: the next snapshot has it; plan again from there.
+                manager.logger.debug("orchestration plan raced with another write; planning again")
+            }
+        }
+    }
+
+    /// The first snapshot after `revision`, or the current one once `wakeAt` has come.
+    private func nextSnapshot(after revision: Revision, wakeAt: Timestamp?) async throws -> ClusterSnapshot {
+        let view = manager.view
+        guard let wakeAt else { return try await view.changes(after: revision) }
+        let delay = max(
+            0,
+            Double(wakeAt.seconds - manager.now().seconds) + Double(wakeAt.nanoseconds - manager.now().nanoseconds)
+                / 1e9)
+        return try await withThrowingTaskGroup(of: ClusterSnapshot.self) { group in
+            group.addTask { try await view.changes(after: revision) }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 1))
+                return view.snapshot
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw CancellationError() }
+            return first
+        }
+    }
+
+    /// Writes the plan atomically; nil when it wrote nothing. Throws `outOfSequence` if a task changed.
+    private func apply(_ pass: OrchestrationPass, to snapshot: ClusterSnapshot) async throws -> Revision? {
+        var compares: [Compare] = []
+        var operations: [StarlingStore.Operation] = []
+        for task in pass.plan.create {
+            compares.append(.absent(SwarmTask.key(for: task.id)))
+            operations.append(try ObjectStore.putOperation(task))
+        }
+        let now = manager.now()
+        for change in pass.plan.changes {
+            guard var task = snapshot.object(SwarmTask.self, id: change.taskID) else { continue }
+            compares.append(ObjectStore.unchanged(SwarmTask.self, id: task.id, since: task.version))
+            task.desiredState = change.desiredState
+            task.updatedAt = now
+            operations.append(try ObjectStore.putOperation(task))
+        }
+        for id in pass.reap {
+            guard let task = snapshot.object(SwarmTask.self, id: id) else { continue }
+            compares.append(ObjectStore.unchanged(SwarmTask.self, id: id, since: task.version))
+            operations.append(.delete(key: SwarmTask.key(for: id)))
+        }
+        guard !operations.isEmpty else { return nil }
+        let result = try await manager.objects.store.txn(Transaction(compares: compares, success: operations))
+        guard result.succeeded else { throw StarlingError.outOfSequence }
+        if !pass.plan.create.isEmpty || !pass.plan.changes.isEmpty {
+            manager.logger.debug(
+                "orchestration",
+                metadata: [
+                    "created": "\(pass.plan.create.count)", "changed": "\(pass.plan.changes.count)",
+                    "reaped": "\(pass.reap.count)",
+                ])
+        }
+        return result.revision
+    }
+}

@@ -177,7 +177,9 @@ struct Demand: Sendable {
                 impossible = true
             }
         }
-        ports = Array(Set(request.hostPorts.map(NodeTable.portCode))).sorted()
+        if !request.hostPorts.isEmpty {
+            ports = Array(Set(request.hostPorts.map(NodeTable.portCode))).sorted()
+        }
         maxReplicas = Int32(clamping: max(request.maxReplicasPerNode, 0))
     }
 

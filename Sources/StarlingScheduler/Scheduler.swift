@@ -18,6 +18,7 @@ public struct Scheduler: Sendable {
     public private(set) var plan: SchedulingPlan
     var table: NodeTable
     private var eligibility: [StaticEligibility.Key: StaticEligibility] = [:]
+    private var lastEligibility: (key: StaticEligibility.Key, value: StaticEligibility)?
     private var spreadValues: [SpreadDescriptor: SpreadValues] = [:]
     /// Tasks per node of each service, sparse (most services run on few nodes).
     private var serviceLoads: [String: ServiceLoad] = [:]
@@ -62,11 +63,13 @@ public struct Scheduler: Sendable {
         beginService(request.serviceID)
         defer { endService(request.serviceID) }
         var levels: [SpreadValues] = []
-        for descriptor in request.spread.compactMap(SpreadDescriptor.init) {
-            levels.append(spreadValues(for: descriptor))
+        for descriptor in request.spread {
+            if let descriptor = SpreadDescriptor(descriptor) { levels.append(spreadValues(for: descriptor)) }
         }
         var placed = 0
-        if levels.isEmpty && request.taskIDs.count == 1 {
+        // One task, and no spread to keep (no preferences, or no task of the service anywhere, so every branch is
+        // at zero and the tree would choose the best node anyway): one pass instead of a tree.
+        if request.taskIDs.count == 1 && (levels.isEmpty || touched.isEmpty) {
             if let node = bestNode(eligible.passing, demand) {
                 assign(request.taskIDs[0], of: request, to: node, demand)
                 placed = 1
@@ -90,25 +93,38 @@ public struct Scheduler: Sendable {
 
     // MARK: - Placement
 
-    /// The best node for a single task without spread preferences: one pass, no heap.
+    /// The best node for a single task without spread to keep: one pass, no heap. The cheap checks (replicas, CPU,
+    /// memory, the key) run first; ports and generic resources only for a node that would be the new best.
     private func bestNode(_ candidates: [Int32], _ demand: Demand) -> Int32? {
+        let (tasks, load, freeCPU, freeMemory) = (serviceTasks, table.load, table.freeCPU, table.freeMemory)
+        let (maxReplicas, checksResources) = (demand.maxReplicas, demand.checksResources)
+        let slowChecks = demand.impossible || !demand.generic.isEmpty || !demand.ports.isEmpty
+        let serviceShift = NodeTable.countBits + NodeTable.rankBits
         var bestKey = UInt64.max
-        if demand.isDynamic {
-            for node in candidates {
-                let tasks = serviceTasks[Int(node)]
-                guard table.passesDynamicFilters(node, demand, serviceTasks: tasks) else { continue }
-                bestKey = min(bestKey, table.key(node, serviceTasks: tasks))
-            }
-        } else {
-            serviceTasks.withUnsafeBufferPointer { tasks in
-                table.load.withUnsafeBufferPointer { load in
+        if !demand.isDynamic {
+            // Nothing but the key to look at: a branch-free minimum over the candidates.
+            tasks.withUnsafeBufferPointer { tasks in
+                load.withUnsafeBufferPointer { load in
                     for node in candidates {
-                        let tasks = UInt64(tasks[Int(node)])
-                        let key = min(tasks, NodeTable.countLimit) << (NodeTable.countBits + NodeTable.rankBits)
-                        bestKey = min(bestKey, key | load[Int(node)])
+                        let index = Int(node)
+                        bestKey = min(
+                            bestKey, min(UInt64(tasks[index]), NodeTable.countLimit) << serviceShift | load[index])
                     }
                 }
             }
+            return bestKey == .max ? nil : table.node(ofKey: bestKey)
+        }
+        for node in candidates {
+            let index = Int(node)
+            let serviceTasks = tasks[index]
+            if maxReplicas > 0 && serviceTasks >= maxReplicas { continue }
+            if checksResources && (freeCPU[index] < demand.nanoCPUs || freeMemory[index] < demand.memoryBytes) {
+                continue
+            }
+            let key = min(UInt64(serviceTasks), NodeTable.countLimit) << serviceShift | load[index]
+            if key >= bestKey { continue }
+            if slowChecks && !table.passesDynamicFilters(node, demand, serviceTasks: serviceTasks) { continue }
+            bestKey = key
         }
         return bestKey == .max ? nil : table.node(ofKey: bestKey)
     }
@@ -184,10 +200,18 @@ public struct Scheduler: Sendable {
 
     private mutating func staticEligibility(for request: TaskRequest) -> StaticEligibility {
         let key = StaticEligibility.Key(request)
-        if let cached = eligibility[key] { return cached }
-        let computed = StaticEligibility(key, table: table)
-        eligibility[key] = computed
-        return computed
+        // Consecutive requests often share their filters (one-off tasks of one kind); comparing is cheaper than
+        // hashing.
+        if let last = lastEligibility, last.key == key { return last.value }
+        let value: StaticEligibility
+        if let cached = eligibility[key] {
+            value = cached
+        } else {
+            value = StaticEligibility(key, table: table)
+            eligibility[key] = value
+        }
+        lastEligibility = (key, value)
+        return value
     }
 
     private mutating func spreadValues(for descriptor: SpreadDescriptor) -> SpreadValues {

@@ -210,6 +210,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "StarlingSchedulerTests", dependencies: ["StarlingScheduler", "StarlingModel"], swiftSettings: strict),
+        .testTarget(
             name: "StarlingOrchestratorTests", dependencies: ["StarlingOrchestrator", "StarlingModel"],
             swiftSettings: strict),
         .testTarget(
@@ -230,7 +232,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "StarlingManagerTests", dependencies: ["StarlingManager", "StarlingStore", "StarlingModel"],
+            name: "StarlingManagerTests", dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI"],
             swiftSettings: strict),
         .testTarget(
             name: "StarlingAPITests",

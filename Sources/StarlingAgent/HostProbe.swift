@@ -4,7 +4,11 @@ import StarlingModel
 /// Reads what a node reports about its machine: hostname, platform, CPUs, memory, engine labels.
 public enum HostProbe {
     /// The description this node sends when its session starts.
-    public static func describe(hostname: String?, engineLabels: [String: String]) -> NodeDescription {
+    /// `runtimes` are the task runtimes this node can run (`process`, `container`); they are advertised as engine
+    /// plugins of type `Runtime`, where the scheduler looks for them.
+    public static func describe(
+        hostname: String?, engineLabels: [String: String], runtimes: [String] = ["process"]
+    ) -> NodeDescription {
         NodeDescription(
             hostname: hostname ?? ProcessInfo.processInfo.hostName,
             platform: Platform(architecture: architecture(), os: "linux"),
@@ -18,7 +22,7 @@ public enum HostProbe {
                     .init(type: "Network", name: "host"),
                     .init(type: "Network", name: "overlay"),
                     .init(type: "Volume", name: "local"),
-                ])
+                ] + runtimes.map { .init(type: "Runtime", name: $0) })
         )
     }
 

@@ -5,7 +5,8 @@ import StarlingStore
 
 /// Runs the orchestrators whenever the cluster changes (or a restart delay ends) and writes their plan in one
 /// transaction that holds only if every task it touches is unchanged since the snapshot; otherwise it starts over
-/// from the newer snapshot. Leader only.
+/// from the newer snapshot. When the orchestrators have nothing to do, the scheduler places the waiting tasks the
+/// same way. Leader only.
 public struct OrchestrationLoop: Sendable {
     let manager: SwarmManager
 
@@ -19,9 +20,16 @@ public struct OrchestrationLoop: Sendable {
             seen = snapshot.revision
             let pass = OrchestrationPass.run(snapshot: snapshot, now: manager.now(), makeID: { Identifier.make() })
             wakeAt = pass.plan.wakeAt
-            guard !pass.plan.isEmpty || !pass.reap.isEmpty else { continue }
             do {
-                if let revision = try await apply(pass, to: snapshot) {
+                if !pass.plan.isEmpty || !pass.reap.isEmpty {
+                    if let revision = try await apply(pass, to: snapshot) {
+                        _ = try await manager.view.snapshot(atLeast: revision)
+                    }
+                    continue
+                }
+                let decisions = SchedulingPass.run(
+                    snapshot: snapshot, now: manager.now(), seed: UInt64(truncatingIfNeeded: snapshot.revision))
+                if let revision = try await apply(decisions, to: snapshot) {
                     _ = try await manager.view.snapshot(atLeast: revision)
                 }
             } catch let error as StarlingError where error.code == .outOfSequence {
@@ -49,6 +57,24 @@ public struct OrchestrationLoop: Sendable {
             guard let first = try await group.next() else { throw CancellationError() }
             return first
         }
+    }
+
+    /// Writes the scheduler's decisions atomically; nil when there were none.
+    private func apply(_ decisions: [SchedulingPass.Decision], to snapshot: ClusterSnapshot) async throws -> Revision? {
+        var compares: [Compare] = []
+        var operations: [StarlingStore.Operation] = []
+        for decision in decisions {
+            guard var task = snapshot.object(SwarmTask.self, id: decision.taskID) else { continue }
+            compares.append(ObjectStore.unchanged(SwarmTask.self, id: task.id, since: task.version))
+            task.nodeID = decision.nodeID
+            task.status = decision.status
+            task.updatedAt = decision.status.timestamp
+            operations.append(try ObjectStore.putOperation(task))
+        }
+        guard !operations.isEmpty else { return nil }
+        let result = try await manager.objects.store.txn(Transaction(compares: compares, success: operations))
+        guard result.succeeded else { throw StarlingError.outOfSequence }
+        return result.revision
     }
 
     /// Writes the plan atomically; nil when it wrote nothing. Throws `outOfSequence` if a task changed.

@@ -25,10 +25,19 @@ log "building (warnings are errors)"
 export STARLING_WERROR=1
 swift build --build-tests 2>&1 | tail -n 20
 
-log "running the tests"
+log "running the unit tests (in parallel)"
 set +e
-swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|↳|✔ Test .*passed)'
-status=${PIPESTATUS[0]}
+swift test --skip-build --skip IntegrationTests 2>&1 | tee .build/unit-output.txt | grep -vE '^(◇|↳|✔ Test .*passed)'
+unit=${PIPESTATUS[0]}
+
+log "running the integration tests (real daemons, one test at a time)"
+swift test --skip-build --filter IntegrationTests --no-parallel 2>&1 | tee .build/integration-output.txt \
+  | grep -vE '^(◇|↳|✔ Test .*passed)'
+integration=${PIPESTATUS[0]}
 set -e
-grep -E '^(✔|✘) Test run|Executed [0-9]+ tests' .build/test-output.txt | tail -n 3
-exit "$status"
+
+grep -hE '^(✔|✘) Test run' .build/unit-output.txt .build/integration-output.txt
+if [ "$unit" -ne 0 ] || [ "$integration" -ne 0 ]; then
+  echo "FAILED: unit tests exit $unit, integration tests exit $integration"
+  exit 1
+fi

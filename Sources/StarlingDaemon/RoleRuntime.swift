@@ -52,7 +52,8 @@ final class RoleRuntime: Sendable {
         let directory = stateDirectory + "/manager"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try SQLiteKeyValueStore(path: directory + "/store.db", logger: logger)
-        let view = ObjectView(store: store, kinds: [Node.self, Swarm.self], logger: logger)
+        let view = ObjectView(
+            store: store, kinds: [Node.self, Swarm.self, SwarmService.self, SwarmTask.self], logger: logger)
         let manager = try await SwarmManager.open(
             store: store, view: view, nodeID: membership.nodeID, advertiseAddress: membership.advertiseAddress,
             logger: logger)
@@ -82,6 +83,7 @@ final class RoleRuntime: Sendable {
             if let manager {
                 group.addTask { try await manager.view.run() }
                 group.addTask { try await manager.dispatcher.run() }
+                group.addTask { try await OrchestrationLoop(manager: manager.manager).run() }
                 let server = GRPCServer(
                     transport: ControlPlaneTransport.server(address: manager.listenAddress, identity: identity),
                     services: [

@@ -84,16 +84,67 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
                     try await outbound.write(message)
                 }
             }
+            group.addTask {
+                // The node's assignments: the whole set again whenever it changes.
+                try await self.followAssignments(of: peer.nodeID, push: push)
+            }
             // The session lasts as long as the agent's side of the stream.
             while let message = try await messages.next() {
-                guard case .heartbeat(let heartbeat) = message else { continue }
-                let (revived, period) = state.withLock { state in
-                    (state.health.heartbeat(peer.nodeID, session: session, at: clock.now), state.health.period)
+                switch message {
+                case .heartbeat(let heartbeat):
+                    let (revived, period) = state.withLock { state in
+                        (state.health.heartbeat(peer.nodeID, session: session, at: clock.now), state.health.period)
+                    }
+                    if revived { try await markReady(peer.nodeID, registration: registration) }
+                    push.yield(.heartbeatAck(HeartbeatAck(sequence: heartbeat.sequence, heartbeatPeriod: period)))
+                case .taskStatus(let report):
+                    try await record(report, from: peer.nodeID)
+                case .register, .unknown:
+                    continue
                 }
-                if revived { try await markReady(peer.nodeID, registration: registration) }
-                push.yield(.heartbeatAck(HeartbeatAck(sequence: heartbeat.sequence, heartbeatPeriod: period)))
             }
             group.cancelAll()
+        }
+    }
+
+    /// The tasks a node must know about: placed on it, and not both told to stop and stopped.
+    static func assignments(of nodeID: String, in snapshot: ClusterSnapshot) -> [SwarmTask] {
+        snapshot.objects(SwarmTask.self, matching: ObjectIndexKey(SwarmTask.Index.node, nodeID)).filter { task in
+            task.status.state >= .assigned && !(task.desiredState > .running && task.status.state.isTerminal)
+        }
+    }
+
+    /// Sends the node its assignments now and after every change to them, until the session ends.
+    private func followAssignments(
+        of nodeID: String, push: AsyncStream<ManagerMessage>.Continuation
+    ) async throws {
+        var snapshot = try await manager.currentSnapshot()
+        var sent: [SwarmTask]?
+        var sequence: UInt64 = 0
+        while !Task.isCancelled {
+            let tasks = Self.assignments(of: nodeID, in: snapshot)
+            if tasks != sent {
+                sequence += 1
+                push.yield(.assignments(Assignments(sequence: sequence, tasks: tasks)))
+                sent = tasks
+            }
+            snapshot = try await manager.view.changes(after: snapshot.revision)
+        }
+    }
+
+    /// Writes the task states a node reported, each only if it moves its task forward and the task is the
+    /// node's (observed state is the node's to write, and it never goes back).
+    private func record(_ report: TaskStatusReport, from nodeID: String) async throws {
+        for update in report.updates {
+            do {
+                _ = try await manager.objects.update(SwarmTask.self, id: update.taskID) { task in
+                    guard task.nodeID == nodeID, update.status.state >= task.status.state else { return }
+                    task.status = update.status
+                    task.updatedAt = manager.now()
+                }
+            } catch let error as StarlingError where error.code == .notFound {
+                continue  // Reaped meanwhile: nothing to record.
+            }
         }
     }
 

@@ -85,7 +85,7 @@ public final class SwarmManager: Sendable {
     // MARK: Reading
 
     /// A snapshot that includes every write this manager acknowledged so far.
-    func currentSnapshot() async throws -> ClusterSnapshot {
+    public func currentSnapshot() async throws -> ClusterSnapshot {
         let revision = try await objects.store.currentRevision
         return try await view.snapshot(atLeast: revision)
     }

@@ -41,6 +41,9 @@ public struct EngineResponder: HTTPResponder {
             SystemRoutes(backend: backend),
             SwarmRoutes(backend: backend),
             NodeRoutes(backend: backend),
+            ServiceRoutes(backend: backend),
+            TaskRoutes(backend: backend),
+            DistributionRoutes(backend: backend),
         ]
     }
 

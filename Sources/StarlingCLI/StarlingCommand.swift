@@ -14,8 +14,8 @@ public struct StarlingCommand: AsyncParsableCommand {
             """,
         version: StarlingVersion.version,
         subcommands: [
-            SwarmCommand.self, NodeCommand.self, InfoCommand.self, VersionCommand.self, DaemonCommand.self,
-            DevCommand.self,
+            SwarmCommand.self, NodeCommand.self, ServiceCommand.self, InfoCommand.self, VersionCommand.self,
+            DaemonCommand.self, DevCommand.self,
         ]
     )
 
@@ -64,9 +64,26 @@ extension StarlingCommand {
         }
         guard !leading.isEmpty else { return arguments }
         var moved = Array(rest)
-        let end = moved.firstIndex(of: "--") ?? moved.endIndex
+        // Right after the subcommand names: an option after a command's first positional argument may belong to
+        // that command's own command line (`service create IMAGE sh -c ...`).
+        let end = min(moved.firstIndex(of: "--") ?? moved.endIndex, subcommandPathLength(moved))
         moved.insert(contentsOf: leading, at: end)
         return moved
+    }
+
+    /// How many of the leading arguments name subcommands (`service create` → 2).
+    static func subcommandPathLength(_ arguments: [String]) -> Int {
+        var command: any ParsableCommand.Type = StarlingCommand.self
+        var length = 0
+        while length < arguments.count,
+            let next = command.configuration.subcommands.first(where: {
+                $0._commandName == arguments[length] || $0.configuration.aliases.contains(arguments[length])
+            })
+        {
+            command = next
+            length += 1
+        }
+        return length
     }
 }
 

@@ -147,7 +147,7 @@ let package = Package(
             name: "StarlingDaemon",
             dependencies: [
                 "StarlingModel", "StarlingStore", "StarlingPKI", "StarlingControlPlane",
-                "StarlingManager", "StarlingAgent", "StarlingAPI", "StarlingClient",
+                "StarlingManager", "StarlingAgent", "StarlingAPI", "StarlingClient", "StarlingExecutor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -215,6 +215,10 @@ let package = Package(
             name: "StarlingOrchestratorTests", dependencies: ["StarlingOrchestrator", "StarlingModel"],
             swiftSettings: strict),
         .testTarget(
+            name: "StarlingAgentTests",
+            dependencies: ["StarlingAgent", "StarlingExecutor", "StarlingModel", "StarlingControlPlane"],
+            swiftSettings: strict),
+        .testTarget(
             name: "StarlingExecutorTests", dependencies: ["StarlingExecutor", "StarlingModel"], swiftSettings: strict),
         .testTarget(
             name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
@@ -232,7 +236,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "StarlingManagerTests", dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI"],
+            name: "StarlingManagerTests",
+            dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI"],
             swiftSettings: strict),
         .testTarget(
             name: "StarlingAPITests",

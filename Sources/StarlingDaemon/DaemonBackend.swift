@@ -116,7 +116,7 @@ struct DaemonBackend: EngineBackend {
 
     private func manager() async throws -> SwarmManager { try await managerParts().manager }
 
-    private func managerParts() async throws -> RoleRuntime.ManagerParts {
+    func managerParts() async throws -> RoleRuntime.ManagerParts {
         guard let runtime = await node.runtime else { throw StarlingError.notInSwarm }
         guard let parts = runtime.manager else { throw StarlingError.notAManager }
         return parts

@@ -27,6 +27,8 @@ final class RoleRuntime: Sendable {
     let identity: NodeIdentity
     let manager: ManagerParts?
     let agent: AgentSession
+    /// Runs the tasks the managers assign to this node.
+    let supervisor: TaskSupervisor<ContinuousClock>
     /// This daemon's own Engine API, where calls forwarded by other managers are answered.
     let apiAddress: EngineAddress
     let logger: Logger
@@ -34,8 +36,9 @@ final class RoleRuntime: Sendable {
 
     init(
         membership: SwarmMembership, identity: NodeIdentity, manager: ManagerParts?, agent: AgentSession,
-        apiAddress: EngineAddress, logger: Logger
+        supervisor: TaskSupervisor<ContinuousClock>, apiAddress: EngineAddress, logger: Logger
     ) {
+        self.supervisor = supervisor
         self.apiAddress = apiAddress
         self.membership = membership
         self.identity = identity
@@ -101,6 +104,7 @@ final class RoleRuntime: Sendable {
                 listening.signal()
             }
             group.addTask { try await self.agent.run() }
+            group.addTask { try await self.supervisor.run() }
         }
     }
 }

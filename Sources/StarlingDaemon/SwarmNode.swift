@@ -6,6 +6,7 @@ import ServiceLifecycle
 import StarlingAgent
 import StarlingClient
 import StarlingControlPlane
+import StarlingExecutor
 import StarlingManager
 import StarlingModel
 import StarlingPKI
@@ -95,20 +96,29 @@ actor SwarmNode: Service {
             : nil
         let hostname = configuration.effectiveHostname
         let labels = configuration.engineLabels
+        let executors: [String: any TaskExecutor] = [
+            "process": ProcessExecutor(
+                configuration: .init(stateDirectory: stateDirectory + "/tasks", useCgroups: getuid() == 0),
+                logger: logger)
+        ]
+        let runtimes = executors.keys.sorted()
         let agent = AgentSession(
             identity: identity, managers: membership.managers.map(\.addr),
             advertiseAddress: membership.advertiseAddress,
-            describe: { HostProbe.describe(hostname: hostname, engineLabels: labels) },
+            describe: { HostProbe.describe(hostname: hostname, engineLabels: labels, runtimes: runtimes) },
             onEvent: { [weak self] event in await self?.handle(event) },
             logger: logger)
+        let supervisor = TaskSupervisor(
+            executors: executors, report: { agent.report($0) }, clock: ContinuousClock(), logger: logger)
         return RoleRuntime(
-            membership: membership, identity: identity, manager: manager, agent: agent,
+            membership: membership, identity: identity, manager: manager, agent: agent, supervisor: supervisor,
             apiAddress: try EngineAddress(parsing: configuration.apiHost), logger: logger)
     }
 
     private func handle(_ event: AgentSession.Event) async {
         switch event {
         case .connected(let managers):
+            runtime?.supervisor.sessionStarted()
             guard var current = membership, !managers.isEmpty else { return }
             let known = managers.map { SwarmMembership.ManagerAddress(nodeID: $0.nodeID, addr: $0.addr) }
             if current.managers != known {
@@ -124,8 +134,8 @@ actor SwarmNode: Service {
             logger.info("role changed", metadata: ["role": "\(role.rawValue)"])
         case .removed:
             break  // `run()` ends with `AgentSession.Removed`; see `removedFromSwarm`.
-        case .assignments:
-            break  // Task execution arrives with the task supervisor.
+        case .assignments(let assignments):
+            await runtime?.supervisor.apply(assignments)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StarlingModel
+import StarlingOrchestrator
 import StarlingStore
 
 /// Services and tasks: what users ask for (`ServiceSpec`) and what the orchestrators made of it.
@@ -113,7 +114,7 @@ extension SwarmManager {
                 }
                 && filters.matchesLabels("label", service?.spec.labels ?? [:])
                 && filters.matches("_up-to-date") { wanted in
-                    let upToDate = service.map { task.spec == $0.spec.taskTemplate } ?? false
+                    let upToDate = service.map { task.spec == $0.taskSpecForNewTasks } ?? false
                     return (wanted == "true" || wanted == "1") == upToDate
                 }
         }

@@ -94,15 +94,27 @@ public enum ReplicatedOrchestrator {
         return removed
     }
 
-    /// A new task for `slot`: the service's current task template, desired running.
+    /// A new task for `slot`: the service's current task template (with its runtime resolved, so the node that
+    /// runs it needs nothing but the task), desired running.
     public static func newTask(
         for service: SwarmService, slot: Int?, nodeID: String? = nil, now: Timestamp, id: String
     )
         -> SwarmTask
     {
         SwarmTask(
-            id: id, createdAt: now, updatedAt: now, labels: [:], spec: service.spec.taskTemplate,
+            id: id, createdAt: now, updatedAt: now, labels: [:], spec: service.taskSpecForNewTasks,
             serviceID: service.id, slot: slot, nodeID: nodeID,
             status: TaskStatus(timestamp: now, state: .new, message: "created"), desiredState: .running)
+    }
+}
+
+extension SwarmService {
+    /// The task template as tasks carry it: `Runtime` resolved from the service's labels (the docker CLI cannot set
+    /// `Runtime`, so `io.starling.runtime=process` on the service selects it). A task is up to date when its spec
+    /// equals this.
+    public var taskSpecForNewTasks: TaskSpec {
+        var spec = self.spec.taskTemplate
+        spec.runtime = self.spec.taskRuntime
+        return spec
     }
 }

@@ -1,0 +1,65 @@
+import StarlingAPI
+import StarlingManager
+import StarlingModel
+
+/// Services and tasks, answered by the swarm manager.
+extension DaemonBackend {
+    func createService(_ spec: ServiceSpec, registryAuth: String?) async throws -> ServiceCreateResponse {
+        let created = try await managerParts().manager.createService(spec)
+        return ServiceCreateResponse(id: created.id)
+    }
+
+    func services(filters: Filters, status: Bool) async throws -> [SwarmService] {
+        let manager = try await managerParts().manager
+        let services = try await manager.services(filters: filters)
+        guard status else { return services }
+        let tasks = try await manager.tasks()
+        let byService = Dictionary(grouping: tasks, by: \.serviceID)
+        return services.map { service in
+            var service = service
+            service.serviceStatus = Self.status(of: service, tasks: byService[service.id] ?? [])
+            return service
+        }
+    }
+
+    func service(_ reference: String) async throws -> SwarmService {
+        try await managerParts().manager.service(reference)
+    }
+
+    func updateService(
+        _ reference: String, version: UInt64, spec: ServiceSpec, options: ServiceUpdateOptions
+    ) async throws -> ServiceUpdateResponse {
+        try await managerParts().manager.updateService(reference, version: version, spec: spec)
+        return ServiceUpdateResponse(warnings: nil)
+    }
+
+    func removeService(_ reference: String) async throws {
+        try await managerParts().manager.removeService(reference)
+    }
+
+    func tasks(filters: Filters) async throws -> [SwarmTask] {
+        try await managerParts().manager.tasks(filters: filters)
+    }
+
+    func task(_ reference: String) async throws -> SwarmTask {
+        try await managerParts().manager.task(reference)
+    }
+
+    /// `ServiceStatus` as dockerd computes it for `?status=true`: running tasks that are meant to run, and the
+    /// number of tasks the service wants.
+    static func status(of service: SwarmService, tasks: [SwarmTask]) -> ServiceStatus {
+        let wanted = tasks.filter { $0.desiredState <= .running }
+        let running = wanted.filter { $0.status.state == .running }.count
+        let completed = tasks.filter { $0.status.state == .complete }.count
+        let desired: Int
+        switch service.spec.mode {
+        case .replicated(let replicas): desired = Int(replicas)
+        case .global: desired = Set(wanted.compactMap(\.nodeID)).count
+        case .replicatedJob(let maxConcurrent, let total):
+            desired = min(Int(maxConcurrent == 0 ? total : maxConcurrent), max(0, Int(total) - completed))
+        case .globalJob: desired = wanted.count
+        }
+        return ServiceStatus(
+            runningTasks: UInt64(running), desiredTasks: UInt64(desired), completedTasks: UInt64(completed))
+    }
+}

@@ -9,7 +9,8 @@ import StarlingModel
 /// when a restart flag was given) and parsed by `spec()`, with the docker CLI's messages.
 public struct ServiceCreateOptions: Hashable, Sendable {
     public var name = ""
-    /// `IMAGE`; `-` (no image) is allowed with `runtime == "process"`.
+    /// `IMAGE`, sent with `:latest` added to a bare name as the docker client does; `-` (no image) is allowed with
+    /// `runtime == "process"`.
     public var image: String
     /// `[COMMAND [ARG...]]`: sent as `ContainerSpec.Args`, as the docker CLI does.
     public var args: [String] = []
@@ -61,7 +62,7 @@ public struct ServiceCreateOptions: Hashable, Sendable {
     public func spec() throws -> ServiceSpec {
         let isProcess = try processRuntime()
         var container = ContainerSpec(
-            image: image == "-" && isProcess ? nil : image,
+            image: image == "-" && isProcess ? nil : ImageReference.withDefaultTag(image) ?? image,
             labels: try Self.labelMap(containerLabels, flag: "container-label"),
             args: args.isEmpty ? nil : args, env: try environmentList())
         if container.labels?.isEmpty == true { container.labels = nil }

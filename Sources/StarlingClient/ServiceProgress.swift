@@ -82,10 +82,11 @@ public struct ServiceProgress: Sendable {
             convergedAt = since
             let wait = monitor - (now - since)
             if wait >= .zero {
+                // Go computes this a moment after convergence, so a full period shows as 5 seconds, not 6.
+                let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
+                let seconds = max(nanoseconds - 1, 0) / 1_000_000_000 + 1
                 events.append(
-                    .progress(
-                        id: "verify",
-                        action: "Waiting \(wait.components.seconds + 1) seconds to verify that tasks are stable..."))
+                    .progress(id: "verify", action: "Waiting \(seconds) seconds to verify that tasks are stable..."))
             }
         } else {
             if convergedAt != nil { events.append(.progress(id: "verify", action: "Detected task failure")) }

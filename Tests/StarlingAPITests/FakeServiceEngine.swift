@@ -26,6 +26,8 @@ actor FakeServiceEngine: EngineBackend {
     private var clock = 0
     /// When set, a log stream fails with it after the stored entries.
     var logFailure: StarlingError?
+    /// When set, each new task writes `hello from <slot>` to its log.
+    private var greetingTasks = false
 
     static let nodeIDs = ["m1abcdefghijklmnopqrstuvw", "w2abcdefghijklmnopqrstuvw"]
 
@@ -141,7 +143,7 @@ actor FakeServiceEngine: EngineBackend {
             let keep = wanted.contains { $0.slot == task.slot && $0.node == task.nodeID }
             if task.desiredState <= .running && (!keep || !TaskFilter.isUpToDate(task, service: service)) {
                 taskList[index].desiredState = .shutdown
-                taskList[index].status = TaskStatus(timestamp: Timestamp.now(), state: .shutdown, message: "shutdown")
+                taskList[index].status = TaskStatus(timestamp: tick(), state: .shutdown, message: "shutdown")
             }
         }
         for (slot, node) in wanted {
@@ -151,13 +153,18 @@ actor FakeServiceEngine: EngineBackend {
             guard !current else { continue }
             let now = tick()
             let done = service.spec.mode.isJob
-            taskList.append(
-                SwarmTask(
-                    id: makeID("task"), version: ObjectVersion(index: UInt64(clock)), createdAt: now, updatedAt: now,
-                    spec: service.spec.taskTemplate, serviceID: service.id, slot: slot, nodeID: node,
-                    status: TaskStatus(
-                        timestamp: Timestamp.now(), state: done ? .complete : .running, message: "started"),
-                    desiredState: done ? .complete : .running, jobIteration: service.jobStatus?.jobIteration))
+            let task = SwarmTask(
+                id: makeID("task"), version: ObjectVersion(index: UInt64(clock)), createdAt: now, updatedAt: now,
+                spec: service.spec.taskTemplate, serviceID: service.id, slot: slot, nodeID: node,
+                status: TaskStatus(timestamp: now, state: done ? .complete : .running, message: "started"),
+                desiredState: done ? .complete : .running, jobIteration: service.jobStatus?.jobIteration)
+            taskList.append(task)
+            if greetingTasks {
+                appendLog(
+                    TaskLogEntry(
+                        time: now, stream: .stdout, nodeID: node, serviceID: service.id, taskID: task.id,
+                        line: Array("hello from \(slot.map(String.init) ?? node)\n".utf8)))
+            }
         }
     }
 
@@ -193,6 +200,8 @@ actor FakeServiceEngine: EngineBackend {
     }
 
     var followerCount: Int { followers.count }
+
+    func greetFromNewTasks() { greetingTasks = true }
 
     private static func selects(_ entry: TaskLogEntry, _ selector: TaskLogSelector, _ options: TaskLogOptions) -> Bool {
         switch selector {

@@ -78,6 +78,8 @@ struct ServiceCreate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Container labels", valueName: "list")) var containerLabel: [String] = []
     @Option(help: ArgumentHelp("Task runtime: \"container\" (default) or \"process\"", valueName: "string"))
     var runtime: String?
+    @Flag(help: "Do not query the registry to resolve image digest and supported platforms")
+    var noResolveImage = false
 
     @Argument(help: ArgumentHelp("The image, or \"-\" for process tasks.", valueName: "IMAGE"))
     var image: String
@@ -134,13 +136,38 @@ struct ServiceCreate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let spec = try options.spec()
+        var spec = try options.spec()
         try await global.withClient { client in
+            var warnings: [String] = []
+            if !noResolveImage, spec.taskRuntime == .container, let image = spec.taskTemplate.containerSpec?.image {
+                if let warning = await Self.resolve(image, in: &spec, client: client) { warnings.append(warning) }
+            }
             let answer = try await client.createService(spec)
-            for warning in answer.warnings ?? [] { Output.error(warning) }
+            for warning in (answer.warnings ?? []) + warnings { Output.error(warning) }
             Output.write(answer.id + "\n")
             guard !convergence.detach else { return }
             try await ServiceWait.wait(client: client, serviceID: answer.id, quiet: convergence.quiet)
         }
+    }
+
+    /// What the docker client does before creating a service: asks the daemon for the image's digest in its registry
+    /// and pins the image to it, with the image's platforms as placement; returns the warning when that fails.
+    static func resolve(_ image: String, in spec: inout ServiceSpec, client: EngineClient) async -> String? {
+        guard let found = try? await client.distributionInspect(image) else {
+            return ImageReference.digestWarning(image)
+        }
+        spec.taskTemplate.containerSpec?.image = ImageReference.pinned(image, digest: found.digest)
+        let platforms = found.platforms.map { platform in
+            // As the docker client: `arm` images would not match nodes that report `armv7l`.
+            Platform(
+                architecture: platform.architecture?.lowercased() == "arm" ? "" : platform.architecture, os: platform.os
+            )
+        }
+        if !platforms.isEmpty {
+            var placement = spec.taskTemplate.placement ?? Placement()
+            placement.platforms = platforms
+            spec.taskTemplate.placement = placement
+        }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StarlingClient
 import StarlingModel
 
 /// `service ls` and `service ps` tables, as the docker CLI prints them.
@@ -19,7 +20,7 @@ enum ServiceFormatting {
         for service in sorted {
             let columns = [
                 truncateID(service.id), service.spec.name, mode(service.spec.mode), replicas(service),
-                familiarImage(service.spec.taskTemplate.containerSpec?.image ?? ""),
+                ImageReference.display(service.spec.taskTemplate.containerSpec?.image ?? ""),
                 ports(service.endpoint?.ports ?? []),
             ]
             text += columns.joined(separator: "\t") + "\n"
@@ -55,23 +56,6 @@ enum ServiceFormatting {
         case .global:
             return "\(running)/\(desired)"
         }
-    }
-
-    /// The image as `docker service ls` shows it: a tagged reference without its digest and in its familiar form
-    /// (`busybox:1.36`, not `docker.io/library/busybox:1.36@sha256:...`); anything else unchanged.
-    static func familiarImage(_ image: String) -> String {
-        let name = image.split(separator: "@", maxSplits: 1).first.map(String.init) ?? image
-        let lastSlash = name.lastIndex(of: "/") ?? name.startIndex
-        guard let colon = name[lastSlash...].lastIndex(of: ":"), colon != name.index(before: name.endIndex) else {
-            return image
-        }
-        var repository = String(name[..<colon])
-        for prefix in ["docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"]
-        where repository.hasPrefix(prefix) {
-            repository = String(repository.dropFirst(prefix.count))
-            break
-        }
-        return repository + name[colon...]
     }
 
     /// Published ingress ports, consecutive ones grouped: `*:8080->80/tcp, *:9000-9001->9000-9001/tcp`.
@@ -141,7 +125,7 @@ enum ServiceFormatting {
             let image = task.spec.containerSpec?.image ?? ""
             let columns = [
                 truncate ? truncateID(task.id) : task.id, name == previous ? " \\_ " + name : name,
-                truncate ? familiarImage(image) : image, nodeNames[task.nodeID ?? ""] ?? task.nodeID ?? "",
+                truncate ? ImageReference.display(image) : image, nodeNames[task.nodeID ?? ""] ?? task.nodeID ?? "",
                 GoText.prettyPrint(task.desiredState.rawValue), currentState(task, now: now),
                 error(task.status.err ?? "", truncate: truncate), taskPorts(task),
             ]

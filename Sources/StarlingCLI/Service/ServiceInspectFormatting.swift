@@ -4,13 +4,18 @@ import StarlingModel
 /// `service inspect` output: the daemon's JSON re-indented (as the docker CLI prints raw objects), or with
 /// `--pretty` the docker CLI's text template.
 enum ServiceInspectFormatting {
-    /// `[` + the raw objects + `]`, indented by four spaces as Go's `json.Indent` does (keys in the daemon's
-    /// order, strings untouched), and a newline.
+    /// `[` + the objects + `]`, indented by four spaces as Go's `json.Indent` does, and a newline. The docker CLI
+    /// keeps the daemon's key order; a Starling daemon's order is arbitrary, so keys are sorted to print the same
+    /// text every time.
     static func json(_ raws: [Data]) -> String {
         var joined = Data("[".utf8)
         for (index, raw) in raws.enumerated() {
             if index > 0 { joined.append(contentsOf: Array(",".utf8)) }
-            joined.append(raw)
+            let object = try? JSONSerialization.jsonObject(with: raw, options: [.fragmentsAllowed])
+            let sorted = object.flatMap {
+                try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes])
+            }
+            joined.append(sorted ?? raw)
         }
         joined.append(contentsOf: Array("]".utf8))
         return indent(joined) + "\n"

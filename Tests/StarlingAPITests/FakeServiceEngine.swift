@@ -28,6 +28,7 @@ actor FakeServiceEngine: EngineBackend {
     var logFailure: StarlingError?
     /// When set, each new task writes `hello from <slot>` to its log.
     private var greetingTasks = false
+    private var holdingTasks = false
 
     static let nodeIDs = ["m1abcdefghijklmnopqrstuvw", "w2abcdefghijklmnopqrstuvw"]
 
@@ -153,10 +154,11 @@ actor FakeServiceEngine: EngineBackend {
             guard !current else { continue }
             let now = tick()
             let done = service.spec.mode.isJob
+            let state: TaskState = holdingTasks ? .pending : done ? .complete : .running
             let task = SwarmTask(
                 id: makeID("task"), version: ObjectVersion(index: UInt64(clock)), createdAt: now, updatedAt: now,
                 spec: service.spec.taskTemplate, serviceID: service.id, slot: slot, nodeID: node,
-                status: TaskStatus(timestamp: now, state: done ? .complete : .running, message: "started"),
+                status: TaskStatus(timestamp: now, state: state, message: "started"),
                 desiredState: done ? .complete : .running, jobIteration: service.jobStatus?.jobIteration)
             taskList.append(task)
             if greetingTasks {
@@ -202,6 +204,9 @@ actor FakeServiceEngine: EngineBackend {
     var followerCount: Int { followers.count }
 
     func greetFromNewTasks() { greetingTasks = true }
+
+    /// New tasks stay `pending` (no node fits), so services never converge.
+    func holdNewTasksPending() { holdingTasks = true }
 
     private static func selects(_ entry: TaskLogEntry, _ selector: TaskLogSelector, _ options: TaskLogOptions) -> Bool {
         switch selector {

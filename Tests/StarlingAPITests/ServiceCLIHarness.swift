@@ -63,6 +63,45 @@ enum ServiceCLIHarness {
         }
     }
 
+    /// Runs `starling`, sends it SIGINT once its standard output contains `marker`, and returns what it printed.
+    static func interruptStarling(
+        _ socket: String, _ arguments: [String], after marker: String
+    ) async throws
+        -> Output
+    {
+        let program = try #require(starlingPath)
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: program)
+                        process.arguments = ["-H", "unix://\(socket)"] + arguments
+                        process.environment = environment()
+                        let stdout = Pipe()
+                        process.standardOutput = stdout
+                        process.standardError = FileHandle.nullDevice
+                        try process.run()
+                        var output = Data()
+                        var interrupted = false
+                        while true {
+                            let chunk = stdout.fileHandleForReading.availableData
+                            if chunk.isEmpty { break }
+                            output.append(chunk)
+                            if !interrupted, String(decoding: output, as: UTF8.self).contains(marker) {
+                                process.interrupt()
+                                interrupted = true
+                            }
+                        }
+                        process.waitUntilExit()
+                        return Output(
+                            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                            stderr: "")
+                    })
+            }
+        }
+    }
+
     private static func runSync(
         _ program: String, _ arguments: [String], environment: [String: String]
     ) throws

@@ -34,7 +34,14 @@ enum ServiceWait {
         do {
             while true {
                 let service = try await client.service(serviceID)
-                let (events, outcome) = try progress.inspect(service, now: clock.now - start)
+                let events: [ProgressEvent]
+                let outcome: ServiceProgress.Outcome
+                do {
+                    (events, outcome) = try progress.inspect(service, now: clock.now - start)
+                } catch let error as StarlingError {
+                    // "service update paused: ..." is the CLI's own conclusion, not an answer of the daemon.
+                    throw CommandFailure(error.message)
+                }
                 show(events)
                 if outcome == .finished { return }
                 let tasks = try await client.tasks(

@@ -255,6 +255,17 @@ import Testing
             starlingSpec.updateConfig = dockerSpec.updateConfig
             #expect(starlingSpec == dockerSpec)
 
+            // History: a failed task in web's first slot, before the current one.
+            let web = try await backend.service("web")
+            await backend.insert(
+                SwarmTask(
+                    id: "oldtask1xxxxxxxxxxxxxxxxx", createdAt: FakeEngine.epoch, updatedAt: FakeEngine.epoch,
+                    spec: web.spec.taskTemplate, serviceID: web.id, slot: 1, nodeID: FakeServiceEngine.nodeIDs[1],
+                    status: TaskStatus(
+                        timestamp: FakeEngine.epoch, state: .failed,
+                        err: "task: non-zero exit (137): dockerexec: unhealthy container"),
+                    desiredState: .shutdown))
+
             try await same("service", "ls")
             try await same("service", "ls", "-q")
             try await same("service", "ls", "--filter", "name=we")
@@ -264,6 +275,8 @@ import Testing
             try await same("service", "ps", "nope")
             try await same("service", "inspect", "--pretty", "web")
             try await same("service", "inspect", "--pretty", "api")
+            try await same("service", "inspect", "nope")
+            try await same("service", "inspect", "--pretty", "web", "nope")
             try await same("service", "logs", "web")
             try await same("service", "logs", "--raw", "api")
             try await same("service", "logs", "--no-task-ids", "--tail", "1", "api")

@@ -30,7 +30,7 @@ struct ServiceInspect: AsyncParsableCommand {
                     found.append(try await client.serviceWithRaw(reference, insertDefaults: true))
                 } catch let error as StarlingError where error.code == .notFound {
                     // The docker CLI's wording for a reference that is not a service.
-                    errors.append(CommandFailure("no such service: \(reference)"))
+                    errors.append(CommandFailure("Error: no such service: \(reference)"))
                     if pretty { break }
                 } catch {
                     if pretty { throw error }

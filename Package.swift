@@ -196,6 +196,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the test targets only: a manual clock and a seeded random generator.
+        .target(name: "StarlingTestSupport", swiftSettings: strict),
         .executableTarget(
             name: "StarlingSchedulerBench",
             dependencies: [
@@ -212,18 +214,23 @@ let package = Package(
         .testTarget(
             name: "StarlingSchedulerTests", dependencies: ["StarlingScheduler", "StarlingModel"], swiftSettings: strict),
         .testTarget(
-            name: "StarlingOrchestratorTests", dependencies: ["StarlingOrchestrator", "StarlingModel"],
+            name: "StarlingOrchestratorTests",
+            dependencies: ["StarlingTestSupport", "StarlingOrchestrator", "StarlingModel"],
             swiftSettings: strict),
         .testTarget(
             name: "StarlingAgentTests",
-            dependencies: ["StarlingAgent", "StarlingExecutor", "StarlingModel", "StarlingControlPlane"],
+            dependencies: [
+                "StarlingTestSupport", "StarlingAgent", "StarlingExecutor", "StarlingModel", "StarlingControlPlane",
+            ],
             swiftSettings: strict),
         .testTarget(
-            name: "StarlingExecutorTests", dependencies: ["StarlingExecutor", "StarlingModel"], swiftSettings: strict),
+            name: "StarlingExecutorTests", dependencies: ["StarlingTestSupport", "StarlingExecutor", "StarlingModel"],
+            swiftSettings: strict),
         .testTarget(
             name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
-            name: "StarlingStoreTests", dependencies: ["StarlingStore", "StarlingModel"], swiftSettings: strict),
+            name: "StarlingStoreTests", dependencies: ["StarlingTestSupport", "StarlingStore", "StarlingModel"],
+            swiftSettings: strict),
         .testTarget(
             name: "StarlingPKITests",
             dependencies: [

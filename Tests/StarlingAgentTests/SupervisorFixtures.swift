@@ -2,6 +2,7 @@ import Logging
 import StarlingControlPlane
 import StarlingExecutor
 import StarlingModel
+import StarlingTestSupport
 import Synchronization
 import Testing
 

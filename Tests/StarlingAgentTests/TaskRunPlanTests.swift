@@ -1,6 +1,7 @@
 import StarlingControlPlane
 import StarlingExecutor
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 @testable import StarlingAgent

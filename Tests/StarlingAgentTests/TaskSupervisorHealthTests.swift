@@ -1,5 +1,6 @@
 import StarlingExecutor
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 @testable import StarlingAgent

@@ -3,6 +3,7 @@ import Logging
 import StarlingControlPlane
 import StarlingExecutor
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 @testable import StarlingAgent

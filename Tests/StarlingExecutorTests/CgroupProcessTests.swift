@@ -1,5 +1,6 @@
 import Foundation
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 @testable import StarlingExecutor

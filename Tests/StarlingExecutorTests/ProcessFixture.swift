@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 @testable import StarlingExecutor

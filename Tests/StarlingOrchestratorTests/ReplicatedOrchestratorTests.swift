@@ -1,5 +1,6 @@
 import StarlingModel
 import StarlingOrchestrator
+import StarlingTestSupport
 import Testing
 
 /// Fixture factories and a recording harness: a tiny in-memory "store" that applies plans, so tests can run the
@@ -162,7 +163,7 @@ struct Harness {
 
     @Test func neverMoreThanTheDesiredSlots() {
         // Property: whatever happens to tasks, after a reconcile at most K slots are wanted and no slot is doubled.
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<200 {
             var harness = Harness(replicas: UInt64(generator.next() % 8))
             for _ in 0..<10 {
@@ -186,18 +187,5 @@ struct Harness {
         var harness = Harness(replicas: 1)
         harness.service.spec.mode = .global
         #expect(harness.reconcile().isEmpty)
-    }
-}
-
-/// SplitMix64: a seeded generator for property tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StarlingModel
+import StarlingTestSupport
 import Synchronization
 import Testing
 

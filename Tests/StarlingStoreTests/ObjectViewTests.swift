@@ -1,4 +1,5 @@
 import StarlingModel
+import StarlingTestSupport
 import Synchronization
 import Testing
 

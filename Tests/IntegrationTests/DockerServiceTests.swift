@@ -190,6 +190,101 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: hasPythonSDK, "the python docker SDK is not installed"), .timeLimit(.minutes(3)))
+    func pythonSDKServiceWorkflow() async throws {
+        let harness = try DaemonHarness()
+        defer { harness.stopAll() }
+        _ = try await ClusterTests.formCluster(harness)
+        let marker = "py-\(UUID().uuidString.prefix(8))"
+        let script = """
+            import json, sys, time, docker
+            client = docker.DockerClient(base_url=sys.argv[1])
+            marker = sys.argv[2]
+
+            def wait(what, condition):
+                deadline = time.monotonic() + 30
+                while not condition():
+                    if time.monotonic() > deadline:
+                        sys.exit("timed out waiting until " + what)
+                    time.sleep(0.02)
+
+            def running(service):
+                tasks = service.tasks(filters={"desired-state": "running"})
+                return [t for t in tasks if t["Status"]["State"] == "running"]
+
+            service = client.services.create(
+                "busybox", command=["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait", marker], name="py",
+                labels={"io.starling.runtime": "process"}, mode=docker.types.ServiceMode("replicated", replicas=3))
+            created = {"name": service.name, "mode": service.attrs["Spec"]["Mode"],
+                       "labels": service.attrs["Spec"]["Labels"]}
+            wait("3 tasks run", lambda: len(running(service)) == 3)
+            hostnames = {n.id: n.attrs["Description"]["Hostname"] for n in client.nodes.list()}
+            first = running(service)
+            version = service.version
+            scaled = service.scale(4)
+            stale = None
+            try:
+                service.scale(5)  # the cached version is now stale
+            except docker.errors.APIError as error:
+                stale = error.explanation
+            service.reload()
+            wait("4 tasks run", lambda: len(running(service)) == 4)
+            tasks = running(service)
+            listed = client.services.list(filters={"name": "py"}, status=True)
+            print(json.dumps({
+                "created": created,
+                "first": sorted(hostnames[t["NodeID"]] for t in first),
+                "scaled": scaled, "stale": stale, "reloadedVersionGrew": service.version > version,
+                "replicas": service.attrs["Spec"]["Mode"]["Replicated"]["Replicas"],
+                "slots": sorted(t["Slot"] for t in tasks),
+                "nodes": sorted(set(hostnames[t["NodeID"]] for t in tasks)),
+                "allTasks": len(service.tasks()),
+                "listed": [s.name for s in listed],
+                "status": listed[0].attrs["ServiceStatus"],
+                "byLabel": [s.name for s in client.services.list(filters={"label": "io.starling.runtime=process"})],
+                "global": [s.name for s in client.services.list(filters={"mode": "global"})],
+                "byID": [s.name for s in client.services.list(filters={"id": service.id[:6]})],
+                "removed": service.remove(),
+                "left": [s.name for s in client.services.list()],
+            }))
+            try:
+                client.services.get("py")
+            except docker.errors.NotFound as error:
+                print(json.dumps({"notFound": error.explanation}))
+            """
+        let (status, output) = try run(
+            try #require(Self.python), ["-c", script, harness.daemon("m1").host, marker])
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        let result = try #require(
+            try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any], "\(output)")
+        let created = result["created"] as? [String: Any]
+        #expect(created?["name"] as? String == "py")
+        #expect(created?["mode"] as? [String: [String: Int]] == ["Replicated": ["Replicas": 3]])
+        #expect(created?["labels"] as? [String: String] == ["io.starling.runtime": "process"])
+        #expect(result["first"] as? [String] == ["m1", "w1", "w2"])
+        #expect(result["scaled"] as? [String: NSNull] == ["Warnings": NSNull()])
+        #expect((result["stale"] as? String)?.contains("update out of sequence") == true, "\(output)")
+        #expect(result["reloadedVersionGrew"] as? Bool == true)
+        #expect(result["replicas"] as? Int == 4)
+        #expect(result["slots"] as? [Int] == [1, 2, 3, 4])
+        #expect(result["nodes"] as? [String] == ["m1", "w1", "w2"])
+        #expect(result["allTasks"] as? Int == 4)
+        #expect(result["listed"] as? [String] == ["py"])
+        #expect(
+            result["status"] as? [String: Int] == ["RunningTasks": 4, "DesiredTasks": 4, "CompletedTasks": 0])
+        #expect(result["byLabel"] as? [String] == ["py"])
+        #expect(result["global"] as? [String] == [])
+        #expect(result["byID"] as? [String] == ["py"])
+        #expect(result["removed"] as? Bool == true)
+        #expect(result["left"] as? [String] == [])
+        let missing = try JSONSerialization.jsonObject(with: Data((lines.dropFirst().first ?? "").utf8))
+        #expect((missing as? [String: String])?["notFound"] == "service py not found")
+        try await waitUntil("no host process is left", timeout: .seconds(15)) {
+            hostProcesses(containing: marker).isEmpty
+        }
+    }
+
     /// The Engine API's tasks of `service`, mapped node ID → hostname for the cluster's nodes.
     static func hostnames(_ harness: DaemonHarness) async throws -> [String: String] {
         let nodes = try await harness.client("m1") { try await $0.nodes() }

@@ -1,14 +1,16 @@
 import StarlingModel
 
 /// Replicated jobs: run `TotalCompletions` tasks to completion, at most `MaxConcurrent` at a time. Failed tasks are
-/// retried as the restart policy says (for jobs Docker's default is `on-failure`); completed ones count.
+/// retried as the restart policy says (for jobs Docker's default is `on-failure`); completed ones count. A task that
+/// has not completed and whose node is down or drained is replaced at once, as for replicated services.
 public enum JobOrchestrator {
     /// The restart policy of a job that names none.
     public static let defaultRestartPolicy = RestartPolicy(
         condition: .onFailure, delay: ServiceDefaults.restartDelay, maxAttempts: 0)
 
     public static func reconcile(
-        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, now: Timestamp, makeID: () -> String
+        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, drainedNodes: Set<String> = [],
+        now: Timestamp, makeID: () -> String
     ) -> OrchestrationPlan {
         var plan = OrchestrationPlan()
         guard case .replicatedJob(let maxConcurrent, let totalCompletions) = service.spec.mode else { return plan }
@@ -31,7 +33,10 @@ public enum JobOrchestrator {
                 if history.isEmpty { freeSlots.append(slot) }
                 continue
             }
-            let nodeLost = current.nodeID.map(downNodes.contains) ?? false
+            let loss: String? = current.nodeID.flatMap { node in
+                downNodes.contains(node) ? "node down" : drainedNodes.contains(node) ? "node drained" : nil
+            }
+            let nodeLost = loss != nil
             if !current.status.state.isTerminal && !nodeLost {
                 active += 1
                 continue
@@ -41,7 +46,7 @@ public enum JobOrchestrator {
             )
             {
             case .restart(let at) where at <= now:
-                plan.shutDown(current, reason: nodeLost ? "node down" : "task failed: retrying")
+                plan.shutDown(current, reason: loss ?? "task failed: retrying")
                 var task = ReplicatedOrchestrator.newTask(for: service, slot: slot, now: now, id: makeID())
                 task.jobIteration = service.jobStatus?.jobIteration
                 plan.create.append(task)

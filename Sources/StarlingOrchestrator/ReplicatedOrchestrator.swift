@@ -1,38 +1,73 @@
 import StarlingModel
 
 /// Keeps a replicated service at exactly `Replicas` slots: creates tasks for missing slots, replaces ended tasks as
-/// the restart policy says, replaces tasks lost with their node at once, and shuts down surplus slots.
+/// the restart policy says, replaces tasks lost with their node or on a drained node at once, and shuts down surplus
+/// slots.
 ///
-/// A pure function of a snapshot (the service, its tasks, the nodes that are down, the time); the caller applies the
-/// plan. Slots are numbered from 1; a slot's history is its older tasks (the task reaper trims it).
+/// A pure function of a snapshot (the service, its tasks, the nodes that are down or drained, the time); the caller
+/// applies the plan. Slots are numbered from 1; a slot's history is its older tasks (the task reaper trims it).
+///
+/// A slot normally has one wanted task (desired state `running` or earlier): the newest, and older ones are shut
+/// down. The exception is a rebalancing move in flight (see `Rebalancer`): the slot keeps its old task running
+/// beside the new one until the new one runs (then the old one is shut down) or the move is abandoned (then the new
+/// one is).
 public enum ReplicatedOrchestrator {
     public static func reconcile(
-        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, now: Timestamp,
-        makeID: () -> String
+        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, drainedNodes: Set<String> = [],
+        now: Timestamp, moveTimeout: Int64 = Rebalancer.Policy.default.moveTimeout, makeID: () -> String
     ) -> OrchestrationPlan {
         var plan = OrchestrationPlan()
         guard case .replicated(let replicas) = service.spec.mode else { return plan }
         let bySlot = Dictionary(grouping: tasks.filter { ($0.slot ?? 0) > 0 }, by: { $0.slot ?? 0 })
+        let lost = { (task: SwarmTask) -> String? in
+            guard let node = task.nodeID else { return nil }
+            if downNodes.contains(node) { return "node down" }
+            return drainedNodes.contains(node) ? "node drained" : nil
+        }
 
-        // The slots that hold a task the orchestrator still wants (desired state running or earlier).
+        // The slots that hold a task the orchestrator still wants, and the moves in flight.
         var occupied: [Int: SwarmTask] = [:]
+        var moving: [Int: SwarmTask] = [:]
         for (slot, history) in bySlot {
             let wanted = history.filter { $0.desiredState <= .running }.sorted { $0.createdAt > $1.createdAt }
-            guard let current = wanted.first else { continue }
-            for stale in wanted.dropFirst() { plan.shutDown(stale, reason: "replaced by a newer task in its slot") }
+            guard var current = wanted.first else { continue }
+            var keep: Set<String> = []
+            if let move = SlotMove.find(in: wanted) {
+                keep = [move.new.id, move.old.id]
+                switch move.resolve(lost: lost, now: now, timeout: moveTimeout) {
+                case .inFlight:
+                    current = move.old
+                    moving[slot] = move.new
+                    plan.wake(at: move.new.createdAt.adding(nanoseconds: moveTimeout))
+                case .completed:
+                    plan.shutDown(move.old, reason: "rebalanced: moved to node \(move.new.nodeID ?? "")")
+                    current = move.new
+                case .abandoned(let reason):
+                    plan.shutDown(move.new, reason: reason)
+                    current = move.old
+                case .oldLost(let reason):
+                    plan.shutDown(move.old, reason: reason)
+                    current = move.new
+                }
+            } else {
+                keep = [current.id]
+            }
+            for stale in wanted where !keep.contains(stale.id) {
+                plan.shutDown(stale, reason: "replaced by a newer task in its slot")
+            }
             occupied[slot] = current
         }
 
-        // Replace what ended or was lost with its node.
+        // Replace what ended or was lost with its node (or drained off it).
         for (slot, current) in occupied.sorted(by: { $0.key < $1.key }) {
-            let nodeLost = current.nodeID.map(downNodes.contains) ?? false
-            guard current.status.state.isTerminal || nodeLost else { continue }
+            let loss = lost(current)
+            guard current.status.state.isTerminal || loss != nil else { continue }
             let decision = RestartDecision.decide(
                 ended: current, history: bySlot[slot] ?? [], policy: service.spec.taskTemplate.restartPolicy,
-                nodeLost: nodeLost && !current.status.state.isTerminal)
+                nodeLost: loss != nil && !current.status.state.isTerminal)
             switch decision {
             case .restart(let at) where at <= now:
-                plan.shutDown(current, reason: nodeLost ? "node down" : "task ended: restarting")
+                plan.shutDown(current, reason: loss ?? "task ended: restarting")
                 let replacement = newTask(for: service, slot: slot, now: now, id: makeID())
                 plan.create.append(replacement)
                 occupied[slot] = replacement
@@ -63,6 +98,9 @@ public enum ReplicatedOrchestrator {
                     plan.create.removeAll { $0.id == task.id }
                 } else {
                     plan.shutDown(task, reason: "service scaled down")
+                }
+                if let slot = task.slot, let move = moving[slot] {
+                    plan.shutDown(move, reason: "service scaled down")
                 }
             }
         }

@@ -4,9 +4,9 @@ import StarlingModel
 ///
 /// `condition`: `any` restarts whatever the exit, `on-failure` only after a failure, `none` never. `maxAttempts`
 /// counts the restarts of the slot that began within `window` (or ever, with no window); 0 means no limit. The
-/// replacement starts `delay` after the task ended. A task that was lost with its node is not a failure of the
-/// task: it is replaced at once, whatever the policy (Swarm waits the restart delay here, which is most of its
-/// 21 s recovery time).
+/// replacement starts `delay` after the task ended. A task that was lost with its node, or whose node was drained,
+/// is not a failure of the task: it is replaced at once, whatever the policy (Swarm waits the restart delay here,
+/// which is most of its 21 s recovery time), and its replacement does not count as a restart.
 public enum RestartDecision: Hashable, Sendable {
     case restart(at: Timestamp)
     case giveUp(reason: String)
@@ -28,9 +28,11 @@ public enum RestartDecision: Hashable, Sendable {
             let windowStart: Timestamp? = policy.window.flatMap { window in
                 window > 0 ? task.status.timestamp.adding(nanoseconds: -window) : nil
             }
-            // Every task of the slot but the first was a restart.
-            let restarts = history.sorted { $0.createdAt < $1.createdAt }.dropFirst().filter { earlier in
-                windowStart.map { earlier.createdAt >= $0 } ?? true
+            // A task of the slot is a restart when the one before it ended by itself; a task that replaced one
+            // still alive (lost with its node, drained, moved by the rebalancer) is not.
+            let ordered = history.sorted { $0.createdAt < $1.createdAt }
+            let restarts = zip(ordered, ordered.dropFirst()).filter { predecessor, later in
+                predecessor.status.state.endedByItself && (windowStart.map { later.createdAt >= $0 } ?? true)
             }
             if restarts.count >= maxAttempts {
                 return .giveUp(reason: "restart policy: \(maxAttempts) attempts reached")
@@ -39,6 +41,12 @@ public enum RestartDecision: Hashable, Sendable {
         let delay = policy.delay ?? ServiceDefaults.restartDelay
         return .restart(at: task.status.timestamp.adding(nanoseconds: delay))
     }
+}
+
+extension TaskState {
+    /// The task stopped on its own (exited, or could not start), not because the managers asked: `complete`,
+    /// `failed`, `rejected`.
+    var endedByItself: Bool { self == .complete || self == .failed || self == .rejected }
 }
 
 extension Timestamp {

@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingManagerTests",
-            dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI"],
+            dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI", "StarlingControlPlane"],
             swiftSettings: strict),
         .testTarget(
             name: "StarlingAPITests",

@@ -20,6 +20,10 @@ public final class AgentSession: Sendable {
         case removed
         /// The complete set of tasks this node must run or stop now.
         case assignments(Assignments)
+        /// Send these tasks' logs (with `publishLogs`).
+        case logSubscription(LogSubscription)
+        /// Stop sending the logs of this subscription.
+        case logSubscriptionEnded(id: String)
     }
 
     /// Thrown by `run()` when the managers removed this node from the swarm: the session does not reconnect.
@@ -40,6 +44,8 @@ public final class AgentSession: Sendable {
         var epoch: UInt64 = 0
         var removed = false
         var outbound: SessionOutbound?
+        /// Sends a log batch to the manager of the current session.
+        var publish: (@Sendable (LogBatch) async throws -> LogBatchAck)?
     }
 
     /// Sends task states to the manager on the current session; false when there is none (the caller keeps the
@@ -48,6 +54,15 @@ public final class AgentSession: Sendable {
     public func report(_ report: TaskStatusReport) -> Bool {
         guard let outbound = state.withLock({ $0.outbound }) else { return false }
         return outbound.send(.taskStatus(report))
+    }
+
+    /// Sends a batch of task output to the manager of the current session; the answer says whether to go on.
+    /// Throws when there is no session.
+    public func publishLogs(_ batch: LogBatch) async throws -> Bool {
+        guard let publish = state.withLock({ $0.publish }) else {
+            throw StarlingError.unavailable("no session with a manager")
+        }
+        return try await publish(batch).proceed
     }
 
     public init(
@@ -117,8 +132,16 @@ public final class AgentSession: Sendable {
         try await withGRPCClient(transport: transport) { grpc in
             let client = DispatcherService.Client(wrapping: grpc)
             try await client.session { outbound, inbound in
-                self.state.withLock { $0.outbound = outbound }
-                defer { self.state.withLock { $0.outbound = nil } }
+                self.state.withLock {
+                    $0.outbound = outbound
+                    $0.publish = { batch in try await client.publishLogs(batch) }
+                }
+                defer {
+                    self.state.withLock {
+                        $0.outbound = nil
+                        $0.publish = nil
+                    }
+                }
                 outbound.send(
                     .register(
                         RegisterRequest(description: self.describe(), addr: self.advertiseAddress, sessionEpoch: epoch))
@@ -151,6 +174,10 @@ public final class AgentSession: Sendable {
                             if let role = update.role { await self.onEvent(.roleChanged(role)) }
                         case .assignments(let assignments):
                             await self.onEvent(.assignments(assignments))
+                        case .logSubscription(let subscription):
+                            await self.onEvent(.logSubscription(subscription))
+                        case .logSubscriptionEnded(let id):
+                            await self.onEvent(.logSubscriptionEnded(id: id))
                         case .unknown:
                             break
                         }

@@ -19,14 +19,15 @@ private enum StopCause {
 let unhealthyCause = "dockerexec: unhealthy container"
 
 extension TaskSupervisor {
-    /// One task's life on this node, from `accepted` to a terminal state, then (once the task is stopped, no longer
-    /// assigned, or the supervisor stops) the removal of what its executor created.
+    /// One task's life on this node, from `accepted` to a terminal state, then (once the task is no longer assigned,
+    /// or the supervisor stops) the removal of what its executor created. In between, the ended task's logs stay.
     func runLifecycle(_ launch: TaskLaunch) async {
         let handle = await prepare(launch)
-        if let handle, await start(handle, launch) {
-            await superviseRunning(handle, launch)
+        if let handle {
+            keep(handle, for: launch.taskID)
+            if await start(handle, launch) { await superviseRunning(handle, launch) }
         }
-        _ = await launch.stop.wait()
+        _ = await launch.release.wait()
         if let handle {
             do {
                 try await handle.remove()

@@ -118,12 +118,12 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
     }
 
     private func beginStopping() {
-        let stops = state.withLock { state in
+        let lifecycles = state.withLock { state in
             state.stopping = true
             return state.tasks.values.compactMap(\.lifecycle)
         }
         launchSink.finish()
-        for stop in stops { stop.fire(.supervisorStopping) }
+        for lifecycle in lifecycles { lifecycle.end(.supervisorStopping) }
     }
 
     // MARK: Assignments
@@ -132,9 +132,9 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
     private func reconcile(_ tasks: [SwarmTask], in state: inout SupervisorState) -> [TaskLaunch] {
         let assigned = Set(tasks.map(\.id))
         for (id, task) in state.tasks where !assigned.contains(id) {
-            if let stop = task.lifecycle {
+            if let lifecycle = task.lifecycle {
                 state.tasks[id]?.isAssigned = false
-                stop.fire(.unassigned)
+                lifecycle.end(.unassigned)
             } else {
                 state.tasks[id] = nil
             }
@@ -148,7 +148,7 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
                 // A task the managers already consider over (e.g. orphaned) must not keep running beside its
                 // replacement.
                 if task.desiredState >= .shutdown || task.status.state.isTerminal {
-                    known.lifecycle?.fire(.desiredState)
+                    known.lifecycle?.stop.fire(.desiredState)
                 }
             } else if let launch = admit(task, in: &state) {
                 launches.append(launch)
@@ -191,15 +191,16 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
             record(task.id, status, in: &state)
             return nil
         }
-        let stop = Latch<TaskStopReason>()
+        let lifecycle = LifecycleControl()
         record(
-            task.id, TaskStatus(timestamp: now(), state: .accepted, message: "accepted"), lifecycle: stop,
+            task.id, TaskStatus(timestamp: now(), state: .accepted, message: "accepted"), lifecycle: lifecycle,
             in: &state)
-        return TaskLaunch(taskID: task.id, plan: plan, executor: executor, stop: stop)
+        return TaskLaunch(
+            taskID: task.id, plan: plan, executor: executor, stop: lifecycle.stop, release: lifecycle.release)
     }
 
     private func record(
-        _ id: String, _ status: TaskStatus, lifecycle: Latch<TaskStopReason>? = nil, in state: inout SupervisorState
+        _ id: String, _ status: TaskStatus, lifecycle: LifecycleControl? = nil, in state: inout SupervisorState
     ) {
         state.tasks[id] = SupervisedTask(status: status, lifecycle: lifecycle)
         state.outbox.append(TaskStatusReport.Update(taskID: id, status: status))
@@ -237,10 +238,27 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
             guard var task = state.tasks[id] else { return }
             if task.isAssigned {
                 task.lifecycle = nil
+                task.handle = nil
                 state.tasks[id] = task
             } else {
                 state.tasks[id] = nil
             }
+        }
+    }
+
+    /// Keeps the handle `prepare` made for `id`, so that its logs can be read until it is removed.
+    func keep(_ handle: any TaskHandle, for id: String) {
+        state.withLock { $0.tasks[id]?.handle = handle }
+    }
+
+    /// The handles of those of `ids` this node holds (running, or ended but not yet let go), for their logs.
+    public func handles(_ ids: [String]) -> [String: any TaskHandle] {
+        state.withLock { state in
+            var found: [String: any TaskHandle] = [:]
+            for id in ids {
+                if let handle = state.tasks[id]?.handle { found[id] = handle }
+            }
+            return found
         }
     }
 
@@ -285,8 +303,23 @@ struct TaskLaunch: Sendable {
     let taskID: String
     let plan: TaskRunPlan
     let executor: any TaskExecutor
-    /// Fires when the task must stop; after the task has ended, when its handle may be removed.
+    /// Fires when the task must stop.
     let stop: Latch<TaskStopReason>
+    /// Fires when the task's handle may be removed (with its logs): the task left the assignment set, or the
+    /// supervisor stops. A task that ended keeps its handle until then, as Docker keeps a task's container.
+    let release: Latch<Void>
+}
+
+/// The two signals that end a task's lifecycle: stop it, then let its handle go.
+struct LifecycleControl: Sendable {
+    let stop = Latch<TaskStopReason>()
+    let release = Latch<Void>()
+
+    /// Stops the task and lets its handle go.
+    func end(_ reason: TaskStopReason) {
+        stop.fire(reason)
+        release.fire(())
+    }
 }
 
 /// What the supervisor knows of one task.
@@ -295,8 +328,10 @@ struct SupervisedTask {
     var status: TaskStatus
     /// In the latest assignment set.
     var isAssigned = true
-    /// Set while a lifecycle owns the task (until its handle is removed): fire it to stop the task.
-    var lifecycle: Latch<TaskStopReason>?
+    /// Set while a lifecycle owns the task (until its handle is removed).
+    var lifecycle: LifecycleControl?
+    /// The task's prepared handle, while the lifecycle holds it: its logs can be read.
+    var handle: (any TaskHandle)?
 }
 
 /// The supervisor's mutable state.

@@ -88,7 +88,7 @@ struct SimulatedAgent: Sendable {
                         case .heartbeatAck(let ack):
                             period.value = ack.heartbeatPeriod
                             tally.acknowledged(period: ack.heartbeatPeriod)
-                        case .nodeUpdate, .assignments, .unknown:
+                        case .nodeUpdate, .assignments, .logSubscription, .logSubscriptionEnded, .unknown:
                             break
                         }
                     }

@@ -8,6 +8,9 @@ public protocol DispatcherServiceHandler: Sendable {
     func session(
         inbound: RPCAsyncSequence<AgentMessage, any Error>, outbound: RPCWriter<ManagerMessage>, context: ServerContext
     ) async throws
+
+    /// Takes a batch of task output an agent sends for a `LogSubscription` pushed on its session.
+    func publishLogs(_ batch: LogBatch, context: ServerContext) async throws -> LogBatchAck
 }
 
 /// The `starling.Dispatcher` service: its descriptors, the server adapter and the client.
@@ -17,6 +20,7 @@ public enum DispatcherService {
     /// The service's methods.
     public enum Method {
         public static let session = MethodDescriptor(service: descriptor, method: "Session")
+        public static let publishLogs = MethodDescriptor(service: descriptor, method: "PublishLogs")
     }
 
     /// Registers a `DispatcherServiceHandler` with a gRPC server.
@@ -40,6 +44,9 @@ public enum DispatcherService {
                     return [:]
                 }
             }
+            router.registerUnary(Method.publishLogs) { (batch: LogBatch, context) in
+                try await handler.publishLogs(batch, context: context)
+            }
         }
     }
 
@@ -49,6 +56,15 @@ public enum DispatcherService {
 
         public init(wrapping grpcClient: GRPCClient<Transport>) {
             self.grpcClient = grpcClient
+        }
+
+        /// Sends a batch of task output; the answer says whether the subscription is still read.
+        public func publishLogs(
+            _ batch: LogBatch, options: CallOptions = .defaults
+        ) async throws(StarlingError)
+            -> LogBatchAck
+        {
+            try await grpcClient.callUnary(Method.publishLogs, batch, options: options)
         }
 
         /// Runs one session: `body` sends with `outbound` and reads the manager's messages from `inbound` until

@@ -45,6 +45,10 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
     case nodeUpdate(NodeUpdate)
     /// The complete set of tasks this node must run or stop now (it replaces the previous set).
     case assignments(Assignments)
+    /// Send these tasks' logs with `DispatcherService.Method.publishLogs`.
+    case logSubscription(LogSubscription)
+    /// The reader of a subscription went away: stop sending its logs.
+    case logSubscriptionEnded(id: String)
     /// A message type this build does not know.
     case unknown(type: String)
 
@@ -52,6 +56,9 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
         let container = try decoder.container(keyedBy: TaggedCodingKeys.self)
         let type = try container.decode(String.self, forKey: .type)
         switch type {
+        case "logSubscription": self = .logSubscription(try container.decode(LogSubscription.self, forKey: .payload))
+        case "logSubscriptionEnded":
+            self = .logSubscriptionEnded(id: try container.decode(String.self, forKey: .payload))
         case "sessionEstablished": self = .sessionEstablished(try container.decode(SessionInfo.self, forKey: .payload))
         case "heartbeatAck": self = .heartbeatAck(try container.decode(HeartbeatAck.self, forKey: .payload))
         case "nodeUpdate": self = .nodeUpdate(try container.decode(NodeUpdate.self, forKey: .payload))
@@ -67,6 +74,8 @@ public enum ManagerMessage: Codable, Hashable, Sendable {
         case .heartbeatAck(let payload): try container.encodeTagged("heartbeatAck", payload)
         case .nodeUpdate(let payload): try container.encodeTagged("nodeUpdate", payload)
         case .assignments(let payload): try container.encodeTagged("assignments", payload)
+        case .logSubscription(let payload): try container.encodeTagged("logSubscription", payload)
+        case .logSubscriptionEnded(let id): try container.encodeTagged("logSubscriptionEnded", id)
         case .unknown(let type): try container.encode(type, forKey: .type)
         }
     }
@@ -133,8 +142,9 @@ public struct HeartbeatAck: Codable, Hashable, Sendable {
 }
 
 /// A change to the node itself that the agent must act on.
-/// The tasks a node must run (desired state up to `running`) or stop (desired `shutdown` or later, while its
-/// observed state is not yet terminal). Always the whole set: an agent that missed a message loses nothing.
+/// The tasks placed on a node: those it must run (desired state up to `running`), those it must stop (desired
+/// `shutdown` or later), and those that ended, whose logs it keeps until the managers delete the task (task
+/// history). Always the whole set: an agent that missed a message loses nothing.
 public struct Assignments: Codable, Hashable, Sendable {
     /// Increases with every set sent in a session, so an agent can ignore an older set that arrives late.
     public var sequence: UInt64

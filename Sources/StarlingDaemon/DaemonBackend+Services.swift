@@ -1,4 +1,5 @@
 import StarlingAPI
+import StarlingControlPlane
 import StarlingManager
 import StarlingModel
 
@@ -45,6 +46,31 @@ extension DaemonBackend {
         try await managerParts().manager.task(reference)
     }
 
+    /// The output of a service's tasks or of one task, from the nodes that ran them.
+    func logs(
+        _ selector: TaskLogSelector, options: TaskLogOptions
+    ) async throws -> AsyncThrowingStream<TaskLogEntry, any Error> {
+        let parts = try await managerParts()
+        let source: Dispatcher.LogSource
+        let serviceOf: @Sendable (String) -> String
+        switch selector {
+        case .service(let id):
+            source = .service(id: id)
+            serviceOf = { _ in id }
+        case .task(let id):
+            let serviceID = try await parts.manager.task(id).serviceID
+            source = .task(id: id)
+            serviceOf = { _ in serviceID }
+        }
+        let entries = try await parts.dispatcher.taskLogs(source, options: options)
+        return entries.mapped { entry in
+            TaskLogEntry(
+                time: entry.record.time, stream: entry.record.stream == .stdout ? .stdout : .stderr,
+                nodeID: entry.nodeID, serviceID: serviceOf(entry.record.taskID), taskID: entry.record.taskID,
+                line: Array(entry.record.message.utf8))
+        }
+    }
+
     /// `ServiceStatus` as dockerd computes it for `?status=true`: running tasks that are meant to run, and the
     /// number of tasks the service wants.
     static func status(of service: SwarmService, tasks: [SwarmTask]) -> ServiceStatus {
@@ -61,5 +87,23 @@ extension DaemonBackend {
         }
         return ServiceStatus(
             runningTasks: UInt64(running), desiredTasks: UInt64(desired), completedTasks: UInt64(completed))
+    }
+}
+
+extension AsyncThrowingStream where Failure == any Error {
+    /// This stream's elements transformed by `transform`; cancelling the result cancels the reading of this one.
+    func mapped<T: Sendable>(_ transform: @escaping @Sendable (Element) -> T) -> AsyncThrowingStream<T, any Error>
+    where Element: Sendable {
+        let (stream, continuation) = AsyncThrowingStream<T, any Error>.makeStream()
+        let relay = Task {
+            do {
+                for try await element in self { continuation.yield(transform(element)) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in relay.cancel() }
+        return stream
     }
 }

@@ -29,6 +29,8 @@ final class RoleRuntime: Sendable {
     let agent: AgentSession
     /// Runs the tasks the managers assign to this node.
     let supervisor: TaskSupervisor<ContinuousClock>
+    /// Sends the output of this node's tasks to the managers that ask for it.
+    let logs: LogPublishing
     /// This daemon's own Engine API, where calls forwarded by other managers are answered.
     let apiAddress: EngineAddress
     let logger: Logger
@@ -36,9 +38,10 @@ final class RoleRuntime: Sendable {
 
     init(
         membership: SwarmMembership, identity: NodeIdentity, manager: ManagerParts?, agent: AgentSession,
-        supervisor: TaskSupervisor<ContinuousClock>, apiAddress: EngineAddress, logger: Logger
+        supervisor: TaskSupervisor<ContinuousClock>, logs: LogPublishing, apiAddress: EngineAddress, logger: Logger
     ) {
         self.supervisor = supervisor
+        self.logs = logs
         self.apiAddress = apiAddress
         self.membership = membership
         self.identity = identity
@@ -105,6 +108,7 @@ final class RoleRuntime: Sendable {
             }
             group.addTask { try await self.agent.run() }
             group.addTask { try await self.supervisor.run() }
+            group.addTask { await self.logs.run() }
         }
     }
 }

@@ -110,9 +110,11 @@ actor SwarmNode: Service {
             logger: logger)
         let supervisor = TaskSupervisor(
             executors: executors, report: { agent.report($0) }, clock: ContinuousClock(), logger: logger)
+        let logs = LogPublishing(
+            handles: { supervisor.handles($0) }, send: { try await agent.publishLogs($0) }, logger: logger)
         return RoleRuntime(
             membership: membership, identity: identity, manager: manager, agent: agent, supervisor: supervisor,
-            apiAddress: try EngineAddress(parsing: configuration.apiHost), logger: logger)
+            logs: logs, apiAddress: try EngineAddress(parsing: configuration.apiHost), logger: logger)
     }
 
     private func handle(_ event: AgentSession.Event) async {
@@ -136,6 +138,10 @@ actor SwarmNode: Service {
             break  // `run()` ends with `AgentSession.Removed`; see `removedFromSwarm`.
         case .assignments(let assignments):
             await runtime?.supervisor.apply(assignments)
+        case .logSubscription(let subscription):
+            runtime?.logs.start(subscription)
+        case .logSubscriptionEnded(let id):
+            runtime?.logs.end(id)
         }
     }
 

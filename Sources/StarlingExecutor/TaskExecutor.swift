@@ -37,9 +37,10 @@ public protocol TaskHandle: Sendable {
     /// Stops the task if it still runs, then deletes what `prepare` created (cgroup, directory, logs).
     func remove() async throws
 
-    /// The task's output: what is kept on disk, oldest first, then (with `follow`) new entries as they come, until
-    /// no process of the task is left to write (or the task is removed).
-    func logs(follow: Bool) -> AsyncThrowingStream<LogEntry, any Error>
+    /// The task's output: what is kept on disk, oldest first (only the last `tail` entries when it is set), then
+    /// (with `follow`) new entries as they come, until no process of the task is left to write (or the task is
+    /// removed). Nothing is missed or seen twice between the kept entries and the new ones.
+    func logs(follow: Bool, tail: Int?) -> AsyncThrowingStream<LogEntry, any Error>
 
     /// Runs `command` in the task's environment (user, working directory, variables, cgroup; an OCI runtime: inside
     /// the container), as a health check does. Output is stdout and stderr together, truncated to

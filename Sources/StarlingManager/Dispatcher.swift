@@ -16,22 +16,28 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
     let clock = ContinuousClock()
     let tick: Duration
     private let state: Mutex<State>
+    private let sessions: SessionTable
+    /// Gathers task output from the nodes for the logs routes.
+    public let logs: LogBroker
 
     struct State {
         var health: NodeHealth<ContinuousClock.Instant>
         var nextSession: UInt64 = 0
-        /// Where to push messages to each connected node's session.
-        var sessions: [String: (id: UInt64, push: AsyncStream<ManagerMessage>.Continuation)] = [:]
     }
 
     public init(manager: SwarmManager, policy: HeartbeatPolicy, tick: Duration = .milliseconds(50)) {
         self.manager = manager
         self.tick = tick
         self.state = Mutex(State(health: NodeHealth(policy: policy)))
+        let sessions = SessionTable()
+        self.sessions = sessions
+        self.logs = LogBroker(prefix: Identifier.make().prefix(12).description) { node, message in
+            sessions.push(message, to: node)
+        }
     }
 
     /// The number of nodes with a live session.
-    public var connectedNodes: Int { state.withLock { $0.sessions.count } }
+    public var connectedNodes: Int { sessions.count }
 
     public func setPolicy(_ policy: HeartbeatPolicy) {
         state.withLock { $0.health.setPolicy(policy) }
@@ -57,17 +63,18 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         let (session, period) = state.withLock { state -> (UInt64, Duration) in
             state.nextSession += 1
             let id = state.nextSession
-            state.sessions[peer.nodeID]?.push.finish()
-            state.sessions[peer.nodeID] = (id, push)
+            sessions.replace(peer.nodeID, session: id, push: push)
             state.health.sessionStarted(peer.nodeID, session: id, at: clock.now)
             return (id, state.health.period)
         }
         defer {
-            state.withLock { state in
-                if state.sessions[peer.nodeID]?.id == session { state.sessions[peer.nodeID] = nil }
+            let wasCurrent = state.withLock { state in
                 state.health.sessionEnded(peer.nodeID, session: session, at: clock.now)
+                return sessions.remove(peer.nodeID, session: session)
             }
             push.finish()
+            // Subscriptions pushed on this session get nothing more (a newer session of the node keeps its own).
+            if wasCurrent { logs.nodeGone(peer.nodeID) }
         }
         try await markReady(peer.nodeID, registration: registration)
         try await outbound.write(
@@ -107,10 +114,11 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         }
     }
 
-    /// The tasks a node must know about: placed on it, and not both told to stop and stopped.
+    /// The tasks a node must know about: every task placed on it that the managers still keep, including those that
+    /// ended (the node keeps their logs until the task history lets go of them, as Docker keeps a task's container).
     static func assignments(of nodeID: String, in snapshot: ClusterSnapshot) -> [SwarmTask] {
         snapshot.objects(SwarmTask.self, matching: ObjectIndexKey(SwarmTask.Index.node, nodeID)).filter { task in
-            task.status.state >= .assigned && !(task.desiredState > .running && task.status.state.isTerminal)
+            task.status.state >= .assigned
         }
     }
 
@@ -148,10 +156,17 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         }
     }
 
+    /// Takes a batch of a node's task output for the log broker.
+    public func publishLogs(_ batch: LogBatch, context: ServerContext) async throws -> LogBatchAck {
+        let peer = try requireAuthenticatedPeer(
+            context: context, ca: manager.ca, now: manager.now().date, clusterID: manager.clusterID)
+        return LogBatchAck(proceed: logs.publish(batch, from: peer.nodeID))
+    }
+
     /// Tells a connected node about a change to itself (role, removal).
     public func notify(_ nodeID: String, _ update: NodeUpdate) {
         state.withLock { state in
-            _ = state.sessions[nodeID]?.push.yield(.nodeUpdate(update))
+            sessions.push(.nodeUpdate(update), to: nodeID)
             if update.removed { state.health.forget(nodeID) }
         }
     }
@@ -201,5 +216,34 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         } catch {
             manager.logger.error("cannot mark node down", metadata: ["node": "\(nodeID)", "error": "\(error)"])
         }
+    }
+}
+
+/// Where to push messages to each connected node's session; the newest session of a node replaces the older one.
+final class SessionTable: Sendable {
+    private let sessions = Mutex<[String: (id: UInt64, push: AsyncStream<ManagerMessage>.Continuation)]>([:])
+
+    var count: Int { sessions.withLock { $0.count } }
+
+    func replace(_ nodeID: String, session: UInt64, push: AsyncStream<ManagerMessage>.Continuation) {
+        let previous = sessions.withLock { $0.updateValue((session, push), forKey: nodeID) }
+        previous?.push.finish()
+    }
+
+    /// Forgets the node's session if it is still `session`; true when it was.
+    func remove(_ nodeID: String, session: UInt64) -> Bool {
+        sessions.withLock { sessions in
+            guard sessions[nodeID]?.id == session else { return false }
+            sessions[nodeID] = nil
+            return true
+        }
+    }
+
+    /// Queues `message` on the node's session; false when it has none.
+    @discardableResult
+    func push(_ message: ManagerMessage, to nodeID: String) -> Bool {
+        guard let push = sessions.withLock({ $0[nodeID]?.push }) else { return false }
+        if case .enqueued = push.yield(message) { return true }
+        return false
     }
 }

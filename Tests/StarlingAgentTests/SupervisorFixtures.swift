@@ -103,7 +103,7 @@ final class FakeHandle: TaskHandle {
         calls.update { $0.removed = true }
     }
 
-    func logs(follow: Bool) -> AsyncThrowingStream<LogEntry, any Error> { AsyncThrowingStream { nil } }
+    func logs(follow: Bool, tail: Int?) -> AsyncThrowingStream<LogEntry, any Error> { AsyncThrowingStream { nil } }
 
     func exec(_ command: [String], timeout: Duration) async throws -> ExecResult {
         calls.update { $0.probes += 1 }

@@ -140,11 +140,21 @@ import Testing
             let shutdown = await harness.recorder.waitFor("t1", .shutdown)
             #expect(shutdown.message == "shutdown")
             #expect(shutdown.containerStatus?.exitCode == 130)
-            let handle = await harness.executor.handle("t1")
-            await handle.calls.wait { $0.removed }
+            let handle = await handle("t1", keptUntilUnassignedBy: harness)
             #expect(handle.calls.value.stops == [FakeHandle.Stop(signal: 2, gracePeriod: .seconds(3))])
         }
         #expect(harness.recorder.states("t1") == Self.startStates + [.shutdown])
+    }
+
+    /// The handle of `t1`, which must be kept (logs readable) while the task is assigned, and removed once the next
+    /// assignment set leaves it out.
+    func handle(_ id: String, keptUntilUnassignedBy harness: SupervisorHarness) async -> FakeHandle {
+        let handle = await harness.executor.handle(id)
+        #expect(!handle.calls.value.removed)
+        await harness.apply(100, [])
+        await handle.calls.wait { $0.removed }
+        #expect(harness.supervisor.handles([id]).isEmpty)
+        return handle
     }
 
     @Test func aTaskThatLeavesTheAssignmentSetIsStopped() async throws {
@@ -173,8 +183,7 @@ import Testing
             await harness.apply(2, [processTask("t1", desired: .shutdown, state: .preparing)])
             harness.executor.open("t1")
             await harness.recorder.waitFor("t1", .shutdown)
-            let handle = await harness.executor.handle("t1")
-            await handle.calls.wait { $0.removed }
+            let handle = await handle("t1", keptUntilUnassignedBy: harness)
             #expect(!handle.calls.value.started)
         }
         #expect(harness.recorder.states("t1") == [.accepted, .preparing, .shutdown])
@@ -211,8 +220,9 @@ import Testing
             await harness.recorder.waitFor("t1", .complete)
             // Its handle is kept (its logs) until the managers let go of the task.
             #expect(!handle.calls.value.removed)
-            await harness.apply(2, [processTask("t1", desired: .shutdown, state: .running)])
-            await handle.calls.wait { $0.removed }
+            #expect(harness.supervisor.handles(["t1", "unknown"]).keys.sorted() == ["t1"])
+            await harness.apply(2, [processTask("t1", desired: .shutdown, state: .complete)])
+            _ = await self.handle("t1", keptUntilUnassignedBy: harness)
             #expect(handle.calls.value.stops.isEmpty)
         }
         #expect(harness.recorder.states("t1") == Self.startStates + [.complete])
@@ -285,9 +295,9 @@ import Testing
             await harness.apply(5, [processTask("t1")])
             await harness.recorder.waitFor("t1", .running)
             await harness.apply(4, [processTask("t1", desired: .shutdown, state: .running)])
-            #expect(harness.supervisor.state.withLock { $0.tasks["t1"]?.lifecycle?.value } == nil)
+            #expect(harness.supervisor.state.withLock { $0.tasks["t1"]?.lifecycle?.stop.value } == nil)
             await harness.apply(4, [])
-            #expect(harness.supervisor.state.withLock { $0.tasks["t1"]?.lifecycle?.value } == nil)
+            #expect(harness.supervisor.state.withLock { $0.tasks["t1"]?.lifecycle?.stop.value } == nil)
             // A new session numbers its sets from the start again.
             harness.supervisor.sessionStarted()
             await harness.apply(1, [processTask("t1", desired: .shutdown, state: .running)])

@@ -23,7 +23,7 @@ final class ScriptedHandle: TaskHandle {
     func wait() async throws -> StarlingExecutor.ExitStatus { StarlingExecutor.ExitStatus(.exited(code: 0)) }
     func stop(signal: Int32, gracePeriod: Duration) async throws {}
     func remove() async throws {}
-    func logs(follow: Bool) -> AsyncThrowingStream<LogEntry, any Error> { AsyncThrowingStream { nil } }
+    func logs(follow: Bool, tail: Int?) -> AsyncThrowingStream<LogEntry, any Error> { AsyncThrowingStream { nil } }
 
     func exec(_ command: [String], timeout: Duration) async throws -> ExecResult {
         calls.withLock { $0.append((command, timeout)) }

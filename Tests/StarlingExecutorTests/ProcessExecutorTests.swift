@@ -51,7 +51,7 @@ import Testing
         let handle = try await fixture.prepare(["sh", "-c", "echo a; echo b; exit 0"])
         try await handle.start()
         var messages: [String] = []
-        for try await entry in handle.logs(follow: true) { messages.append(entry.message) }
+        for try await entry in handle.logs(follow: true, tail: nil) { messages.append(entry.message) }
         #expect(messages == ["a\n", "b\n"])
         #expect(try await handle.wait().errorMessage == nil)
         try await handle.remove()

@@ -52,13 +52,13 @@ struct ProcessFixture {
 
     /// Reads the task's log until an entry contains `text`.
     static func waitForOutput(_ handle: any TaskHandle, containing text: String) async throws {
-        for try await entry in handle.logs(follow: true) where entry.message.contains(text) { return }
+        for try await entry in handle.logs(follow: true, tail: nil) where entry.message.contains(text) { return }
         Issue.record("the log ended without \"\(text)\"")
     }
 
     static func allLogs(_ handle: any TaskHandle) async throws -> [LogEntry] {
         var entries: [LogEntry] = []
-        for try await entry in handle.logs(follow: false) { entries.append(entry) }
+        for try await entry in handle.logs(follow: false, tail: nil) { entries.append(entry) }
         return entries
     }
 

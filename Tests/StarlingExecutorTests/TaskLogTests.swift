@@ -92,4 +92,20 @@ struct TemporaryDirectory {
         log.finish()
         #expect(try await iterator.next() == nil)
     }
+
+    @Test func tailKeepsTheLastEntriesThenFollowsWithoutGapOrRepeat() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try TaskLog(directory: directory.path, rotation: LogRotation())
+        log.write(Array("1\n2\n3\n".utf8)[...], from: .stdout)
+        #expect(try await Self.collect(log.entries(follow: false, tail: 2)).map(\.message) == ["2\n", "3\n"])
+        #expect(try await Self.collect(log.entries(follow: false, tail: 0)).isEmpty)
+        #expect(try await Self.collect(log.entries(follow: false, tail: 10)).count == 3)
+        var iterator = log.entries(follow: true, tail: 1).makeAsyncIterator()
+        #expect(try await iterator.next()?.message == "3\n")
+        log.write(Array("4\n".utf8)[...], from: .stdout)
+        #expect(try await iterator.next()?.message == "4\n")
+        log.finish()
+        #expect(try await iterator.next() == nil)
+    }
 }

@@ -70,6 +70,10 @@ final class TestManager: CAServiceHandler, DispatcherServiceHandler, ControlServ
         return try response(nodeID: peer.nodeID, role: peer.role.specRole, certificate: certificate)
     }
 
+    func publishLogs(_ batch: LogBatch, context: ServerContext) async throws -> LogBatchAck {
+        LogBatchAck(proceed: false)
+    }
+
     func session(
         inbound: RPCAsyncSequence<AgentMessage, any Error>, outbound: RPCWriter<ManagerMessage>, context: ServerContext
     ) async throws {

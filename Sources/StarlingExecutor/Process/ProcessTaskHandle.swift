@@ -198,8 +198,8 @@ final class ProcessTaskHandle: TaskHandle {
         }
     }
 
-    func logs(follow: Bool) -> AsyncThrowingStream<LogEntry, any Error> {
-        log.entries(follow: follow)
+    func logs(follow: Bool, tail: Int?) -> AsyncThrowingStream<LogEntry, any Error> {
+        log.entries(follow: follow, tail: tail)
     }
 
     func exec(_ command: [String], timeout: Duration) async throws -> ExecResult {

@@ -93,12 +93,13 @@ final class TaskLog: OutputSink {
         followers.forEach { $0.finish() }
     }
 
-    /// What is on disk, oldest first; with `follow`, then every new entry until `finish`.
-    func entries(follow: Bool) -> AsyncThrowingStream<LogEntry, any Error> {
+    /// What is on disk, oldest first (the last `tail` entries when set); with `follow`, then every new entry until
+    /// `finish`.
+    func entries(follow: Bool, tail: Int? = nil) -> AsyncThrowingStream<LogEntry, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: LogEntry.self)
         let registered = state.withLock { state -> Int? in
             // Read and registered under one lock: nothing is missed or seen twice between the two.
-            for entry in storedEntries() { continuation.yield(entry) }
+            for entry in storedEntries().suffix(max(0, tail ?? .max)) { continuation.yield(entry) }
             guard follow, !state.finished else { return nil }
             let id = state.nextFollower
             state.nextFollower += 1

@@ -5,6 +5,10 @@ import StarlingStore
 
 /// Every orchestrator over one snapshot: what tasks to create, which to stop, which to delete, and when to look
 /// again. Pure: the loop in `OrchestrationLoop` applies it.
+///
+/// Tasks on drained nodes are replaced at once (replicated services and jobs, as the global orchestrator already
+/// does). A replicated service the orchestrator has nothing to do for is offered to the `Rebalancer`, which may
+/// start moves onto under-loaded nodes within `policy`'s limits.
 public struct OrchestrationPass: Sendable {
     public var plan = OrchestrationPlan()
     /// Tasks to delete (history beyond the retention limit, tasks of removed services).
@@ -15,21 +19,40 @@ public struct OrchestrationPass: Sendable {
         (node.description?.engine?.plugins ?? []).filter { $0.type == "Runtime" }.map(\.name)
     }
 
-    public static func run(snapshot: ClusterSnapshot, now: Timestamp, makeID: () -> String) -> OrchestrationPass {
+    public static func run(
+        snapshot: ClusterSnapshot, now: Timestamp, policy: Rebalancer.Policy = .default, makeID: () -> String
+    ) -> OrchestrationPass {
         var pass = OrchestrationPass()
         let nodes = snapshot.all(Node.self)
         let downNodes = Set(nodes.filter { $0.status.state == .down }.map(\.id))
+        let drainedNodes = Set(nodes.filter { $0.spec.availability == .drain }.map(\.id))
         let services = snapshot.all(SwarmService.self)
+        let allTasks = snapshot.all(SwarmTask.self)
+        var moveBudget = policy.maxMovesInCluster - Rebalancer.movesInFlight(allTasks)
+        var probe: RebalanceProbe?
         for service in services {
             let tasks = snapshot.objects(SwarmTask.self, matching: ObjectIndexKey(SwarmTask.Index.service, service.id))
-            let plan: OrchestrationPlan
+            var plan: OrchestrationPlan
             switch service.spec.mode {
             case .replicated:
                 plan = ReplicatedOrchestrator.reconcile(
-                    service: service, tasks: tasks, downNodes: downNodes, now: now, makeID: makeID)
+                    service: service, tasks: tasks, downNodes: downNodes, drainedNodes: drainedNodes, now: now,
+                    moveTimeout: policy.moveTimeout, makeID: makeID)
+                if plan.isEmpty, moveBudget > 0, Rebalancer.isEnabled(for: service) {
+                    let cluster = probe ?? RebalanceProbe(nodes: nodes, tasks: allTasks)
+                    probe = cluster
+                    let moves = Rebalancer.plan(
+                        service: service, tasks: tasks, nodes: cluster.facts(for: service), policy: policy,
+                        clusterBudget: moveBudget, now: now, makeID: makeID,
+                        room: { cluster.room(for: service, on: $0, upTo: $1) })
+                    moveBudget -= moves.create.count
+                    plan.create += moves.create
+                    if let wake = moves.wakeAt { plan.wake(at: wake) }
+                }
             case .replicatedJob:
                 plan = JobOrchestrator.reconcile(
-                    service: service, tasks: tasks, downNodes: downNodes, now: now, makeID: makeID)
+                    service: service, tasks: tasks, downNodes: downNodes, drainedNodes: drainedNodes, now: now,
+                    makeID: makeID)
             case .global, .globalJob:
                 let constraints =
                     (try? PlacementConstraint.parse(service.spec.taskTemplate.placement?.constraints ?? [])) ?? []
@@ -49,7 +72,7 @@ public struct OrchestrationPass: Sendable {
         let retention =
             snapshot.object(Swarm.self, id: Swarm.storeID)?.spec.orchestration?.taskHistoryRetentionLimit ?? 5
         pass.reap = TaskReaper.reap(
-            tasks: snapshot.all(SwarmTask.self), liveServices: Set(services.map(\.id)), retention: Int(retention))
+            tasks: allTasks, liveServices: Set(services.map(\.id)), retention: Int(retention))
         return pass
     }
 }

@@ -7,10 +7,17 @@ import StarlingStore
 /// transaction that holds only if every task it touches is unchanged since the snapshot; otherwise it starts over
 /// from the newer snapshot. When the orchestrators have nothing to do, the scheduler places the waiting tasks the
 /// same way. Leader only.
+///
+/// Nothing here waits on a timer except what a plan asks for: a restart delay, the end of a rebalancing interval or
+/// of a move's time limit (`OrchestrationPlan.wakeAt`). Draining a node replaces its tasks in the very next pass.
 public struct OrchestrationLoop: Sendable {
     let manager: SwarmManager
+    let policy: Rebalancer.Policy
 
-    public init(manager: SwarmManager) { self.manager = manager }
+    public init(manager: SwarmManager, rebalancing policy: Rebalancer.Policy = .default) {
+        self.manager = manager
+        self.policy = policy
+    }
 
     public func run() async throws {
         var seen: Revision = 0
@@ -18,7 +25,8 @@ public struct OrchestrationLoop: Sendable {
         while !Task.isCancelled {
             let snapshot = try await nextSnapshot(after: seen, wakeAt: wakeAt)
             seen = snapshot.revision
-            let pass = OrchestrationPass.run(snapshot: snapshot, now: manager.now(), makeID: { Identifier.make() })
+            let pass = OrchestrationPass.run(
+                snapshot: snapshot, now: manager.now(), policy: policy, makeID: { Identifier.make() })
             wakeAt = pass.plan.wakeAt
             do {
                 if !pass.plan.isEmpty || !pass.reap.isEmpty {

@@ -1,12 +1,13 @@
 import Foundation
 import StarlingManager
 import StarlingModel
+import StarlingOrchestrator
 import StarlingPKI
 import StarlingStore
 import Testing
 
 /// The orchestration loop against a real (in-memory) store and view: services get their tasks, scaling and
-/// removal are followed, and history is reaped.
+/// removal are followed, history is reaped, a node that joins gets its share and a drained node is emptied.
 @Suite struct OrchestrationLoopTests {
     static func manager() async throws -> (SwarmManager, ObjectView, MemoryKeyValueStore) {
         let store = MemoryKeyValueStore()
@@ -76,6 +77,81 @@ import Testing
             try await manager.removeService("web")
             try await poll { try await Self.wanted(manager, service: service.id).isEmpty }
             group.cancelAll()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aJoiningNodeGetsItsShareAndADrainedNodeIsEmptied() async throws {
+        let (manager, view, _) = try await Self.manager()
+        // One move at a time and a pause between them: the second move needs the loop to wake itself.
+        let policy = Rebalancer.Policy(
+            maxMovesPerService: 1, maxMovesInCluster: 8, minInterval: 200_000_000, moveTimeout: 60_000_000_000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await view.run() }
+            group.addTask { try await OrchestrationLoop(manager: manager, rebalancing: policy).run() }
+            group.addTask { try await Self.simulatedAgents(manager) }
+
+            let service = try await manager.createService(
+                ServiceSpec(
+                    name: "proc", labels: ["io.starling.runtime": "process"],
+                    taskTemplate: TaskSpec(containerSpec: ContainerSpec(args: ["sleep", "60"])),
+                    mode: .replicated(replicas: 4)))
+            try await poll { try await Self.runningPerNode(manager, service: service.id) == ["node1": 4] }
+
+            try await manager.objects.create(
+                Node(
+                    id: "node2", createdAt: Timestamp.now(), updatedAt: Timestamp.now(),
+                    spec: NodeSpec(role: .worker),
+                    description: NodeDescription(
+                        hostname: "node2", resources: Resources(nanoCPUs: 2_000_000_000, memoryBytes: 1 << 30),
+                        engine: EngineDescription(plugins: [.init(type: "Runtime", name: "process")])),
+                    status: NodeStatus(state: .ready)))
+            try await poll {
+                try await Self.runningPerNode(manager, service: service.id) == ["node1": 2, "node2": 2]
+            }
+            let moved = try await Self.wanted(manager, service: service.id).filter {
+                $0.labels?[Rebalancer.movedFromLabel] != nil
+            }
+            #expect(moved.count == 2)
+
+            let node2 = try await manager.node("node2")
+            var drained = node2.spec
+            drained.availability = .drain
+            try await manager.updateNode("node2", version: node2.version.index, spec: drained)
+            try await poll { try await Self.runningPerNode(manager, service: service.id) == ["node1": 4] }
+            group.cancelAll()
+        }
+    }
+
+    /// Running wanted tasks of `service` per node.
+    static func runningPerNode(_ manager: SwarmManager, service: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for task in try await wanted(manager, service: service) where task.status.state == .running {
+            counts[task.nodeID ?? "", default: 0] += 1
+        }
+        return counts
+    }
+
+    /// What the nodes' agents would report: every assigned task starts running, every task asked to stop stops.
+    /// Follows the view, so it acts on each change as it is committed.
+    static func simulatedAgents(_ manager: SwarmManager) async throws {
+        var seen: Revision = 0
+        while !Task.isCancelled {
+            let snapshot = try await manager.view.changes(after: seen)
+            seen = snapshot.revision
+            for task in snapshot.all(SwarmTask.self) {
+                let next: TaskState
+                if task.desiredState == .running, task.status.state == .assigned {
+                    next = .running
+                } else if task.desiredState > .running, task.status.state <= .running, task.nodeID != nil {
+                    next = .shutdown
+                } else {
+                    continue
+                }
+                try await manager.objects.update(SwarmTask.self, id: task.id) {
+                    if $0.status.state < next { $0.status = TaskStatus(timestamp: Timestamp.now(), state: next) }
+                }
+            }
         }
     }
 

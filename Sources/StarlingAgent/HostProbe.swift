@@ -7,14 +7,16 @@ public enum HostProbe {
     /// `runtimes` are the task runtimes this node can run (`process`, `container`); they are advertised as engine
     /// plugins of type `Runtime`, where the scheduler looks for them.
     public static func describe(
-        hostname: String?, engineLabels: [String: String], runtimes: [String] = ["process"]
+        hostname: String?, engineLabels: [String: String], runtimes: [String] = ["process"],
+        genericResources: [GenericResource] = []
     ) -> NodeDescription {
         NodeDescription(
             hostname: hostname ?? ProcessInfo.processInfo.hostName,
             platform: Platform(architecture: architecture(), os: "linux"),
             resources: Resources(
                 nanoCPUs: Int64(ProcessInfo.processInfo.activeProcessorCount) * 1_000_000_000,
-                memoryBytes: Int64(ProcessInfo.processInfo.physicalMemory)),
+                memoryBytes: Int64(ProcessInfo.processInfo.physicalMemory),
+                genericResources: genericResources.isEmpty ? nil : genericResources),
             engine: EngineDescription(
                 engineVersion: StarlingVersion.version,
                 labels: engineLabels,

@@ -18,6 +18,19 @@ struct TaskRunPlan: Sendable, Equatable {
     /// `ContainerSpec.StopGracePeriod`: how long the task may take to exit before it is killed.
     var stopGracePeriod: Duration
 
+    /// Docker's variables for the generic resources assigned to a task (`genericresource.EnvFormat`):
+    /// `DOCKER_RESOURCE_<KIND>=<unit>,<unit>` for named units, `DOCKER_RESOURCE_<KIND>=<count>` for counts.
+    static func resourceEnvironment(_ resources: [GenericResource]) -> [String] {
+        var values: [String: [String]] = [:]
+        for resource in resources {
+            switch resource {
+            case .named(let kind, let value): values[kind.uppercased(), default: []].append(value)
+            case .discrete(let kind, let value): values[kind.uppercased(), default: []].append(String(value))
+            }
+        }
+        return values.sorted { $0.key < $1.key }.map { "DOCKER_RESOURCE_\($0.key)=\($0.value.joined(separator: ","))" }
+    }
+
     /// The plan for `task`, or the error that rejects it.
     ///
     /// The runtime is decided from the task alone: the `io.starling.runtime` label on its container spec, then its
@@ -34,7 +47,8 @@ struct TaskRunPlan: Sendable, Equatable {
                 "no command specified: a process task runs ContainerSpec.Command followed by ContainerSpec.Args")
         }
         let executable = ExecutableTask(
-            id: task.id, command: command, args: args, environment: container.env ?? [],
+            id: task.id, command: command, args: args,
+            environment: (container.env ?? []) + resourceEnvironment(task.genericResources ?? []),
             workingDirectory: nonEmpty(container.dir), user: nonEmpty(container.user),
             image: nonEmpty(container.image), resources: resources(task.spec.resources))
         let stopSignal = try container.stopSignal.map { (name) throws(StarlingError) in try parseSignal(name) }

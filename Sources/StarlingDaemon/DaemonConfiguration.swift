@@ -17,12 +17,16 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var engineLabels: [String: String]
     /// The base heartbeat period a new swarm is created with; nil keeps the default (500 ms).
     public var heartbeatPeriod: Duration?
+    /// User-defined resources this node offers to tasks (`--node-generic-resource gpu=UUID1`, `ssd=3`).
+    public var genericResources: [GenericResource]
 
     public init(
         stateDirectory: String = "/var/lib/starling", apiHost: String = "unix:///run/starling/starling.sock",
         listenAddress: String = "0.0.0.0:4242", advertiseAddress: String? = nil, hostname: String? = nil,
-        engineLabels: [String: String] = [:], heartbeatPeriod: Duration? = nil
+        engineLabels: [String: String] = [:], heartbeatPeriod: Duration? = nil,
+        genericResources: [GenericResource] = []
     ) {
+        self.genericResources = genericResources
         self.stateDirectory = stateDirectory
         self.apiHost = apiHost
         self.listenAddress = listenAddress
@@ -34,6 +38,18 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     /// The hostname the node reports.
     public var effectiveHostname: String { hostname ?? ProcessInfo.processInfo.hostName }
+
+    /// dockerd's `--node-generic-resource` value: `kind=value`, a count when the value is an integer
+    /// (`ssd=3`), else one named unit (`gpu=UUID1`).
+    public static func genericResource(_ text: String) throws -> GenericResource {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw StarlingError.invalidArgument(
+                "invalid generic resource \"\(text)\": expected kind=value (e.g. gpu=UUID1 or ssd=3)")
+        }
+        if let count = Int64(parts[1]) { return .discrete(kind: String(parts[0]), value: count) }
+        return .named(kind: String(parts[0]), value: String(parts[1]))
+    }
 }
 
 /// What a node remembers about its swarm membership across restarts (`<state-dir>/swarm.json`).

@@ -96,6 +96,7 @@ actor SwarmNode: Service {
             : nil
         let hostname = configuration.effectiveHostname
         let labels = configuration.engineLabels
+        let generic = configuration.genericResources
         let executors: [String: any TaskExecutor] = [
             "process": ProcessExecutor(
                 configuration: .init(stateDirectory: stateDirectory + "/tasks", useCgroups: getuid() == 0),
@@ -105,7 +106,10 @@ actor SwarmNode: Service {
         let agent = AgentSession(
             identity: identity, managers: membership.managers.map(\.addr),
             advertiseAddress: membership.advertiseAddress,
-            describe: { HostProbe.describe(hostname: hostname, engineLabels: labels, runtimes: runtimes) },
+            describe: {
+                HostProbe.describe(
+                    hostname: hostname, engineLabels: labels, runtimes: runtimes, genericResources: generic)
+            },
             onEvent: { [weak self] event in await self?.handle(event) },
             logger: logger)
         let supervisor = TaskSupervisor(

@@ -75,6 +75,7 @@ public struct OrchestrationLoop: Sendable {
             guard var task = snapshot.object(SwarmTask.self, id: decision.taskID) else { continue }
             compares.append(ObjectStore.unchanged(SwarmTask.self, id: task.id, since: task.version))
             task.nodeID = decision.nodeID
+            task.genericResources = decision.genericResources
             task.status = decision.status
             task.updatedAt = decision.status.timestamp
             operations.append(try ObjectStore.putOperation(task))

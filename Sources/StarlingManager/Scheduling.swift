@@ -11,6 +11,9 @@ public enum SchedulingPass {
         public var taskID: String
         public var nodeID: String?
         public var status: TaskStatus
+        /// The node's generic resources given to the task (`AssignedGenericResources`): the named units it took
+        /// and the counts it reserved.
+        public var genericResources: [GenericResource]?
     }
 
     public static func run(snapshot: ClusterSnapshot, now: Timestamp, seed: UInt64) -> [Decision] {
@@ -31,6 +34,12 @@ public enum SchedulingPass {
             let reservation = task.spec.resources?.reservations
             committed.reserved.nanoCPUs += reservation?.nanoCPUs ?? 0
             committed.reserved.memoryBytes += reservation?.memoryBytes ?? 0
+            for resource in task.genericResources ?? [] {
+                switch resource {
+                case .discrete(let kind, let value): committed.reserved.discrete[kind, default: 0] += value
+                case .named(let kind, let value): committed.reserved.named[kind, default: []].insert(value)
+                }
+            }
             committed.tasksByService[task.serviceID, default: 0] += 1
             committed.taskCount += 1
             load[nodeID] = committed
@@ -81,7 +90,10 @@ public enum SchedulingPass {
             status.state = .assigned
             status.message = "scheduler assigned task to node"
             status.err = nil
-            decisions.append(Decision(taskID: task.id, nodeID: assignment.nodeID, status: status))
+            decisions.append(
+                Decision(
+                    taskID: task.id, nodeID: assignment.nodeID, status: status,
+                    genericResources: Self.assigned(task, named: assignment.namedResources)))
         }
         for unplaced in plan.unplaced {
             for id in unplaced.taskIDs {
@@ -93,9 +105,24 @@ public enum SchedulingPass {
                 status.state = .pending
                 status.message = "pending task scheduling"
                 status.err = unplaced.explanation
-                decisions.append(Decision(taskID: task.id, nodeID: task.nodeID, status: status))
+                decisions.append(
+                    Decision(
+                        taskID: task.id, nodeID: task.nodeID, status: status, genericResources: task.genericResources))
             }
         }
         return decisions
+    }
+
+    /// What a placed task holds of its node's generic resources: the named units the scheduler gave it, and the
+    /// rest of each requested kind as a count. Nil when it asked for none.
+    static func assigned(_ task: SwarmTask, named: [String: [String]]) -> [GenericResource]? {
+        var held: [GenericResource] = []
+        for resource in task.spec.resources?.reservations?.genericResources ?? [] {
+            guard case .discrete(let kind, let units) = resource else { continue }
+            let names = named[kind] ?? []
+            held += names.sorted().map { GenericResource.named(kind: kind, value: $0) }
+            if units > Int64(names.count) { held.append(.discrete(kind: kind, value: units - Int64(names.count))) }
+        }
+        return held.isEmpty ? nil : held
     }
 }

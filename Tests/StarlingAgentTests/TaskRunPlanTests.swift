@@ -113,4 +113,11 @@ import Testing
         outbox.putBack(failed)
         #expect(outbox.updates == [Self.update("b", .accepted), Self.update("a", .ready), Self.update("c", .accepted)])
     }
+
+    @Test func assignedGenericResourcesBecomeDockersVariables() {
+        let environment = TaskRunPlan.resourceEnvironment([
+            .named(kind: "gpu", value: "GPU-1"), .discrete(kind: "ssd", value: 2), .named(kind: "gpu", value: "GPU-3"),
+        ])
+        #expect(environment == ["DOCKER_RESOURCE_GPU=GPU-1,GPU-3", "DOCKER_RESOURCE_SSD=2"])
+    }
 }

@@ -62,6 +62,14 @@ struct DaemonOptions: ParsableArguments {
     var labelList: [String] = []
 
     @Option(
+        name: .customLong("node-generic-resource"),
+        help: ArgumentHelp(
+            "A user-defined resource this node offers (gpu=UUID1 for a named unit, ssd=3 for a count); repeatable.",
+            valueName: "kind=value"),
+        transform: { try DaemonConfiguration.genericResource($0) })
+    var genericResources: [GenericResource] = []
+
+    @Option(
         help: ArgumentHelp(
             "The base heartbeat period a new swarm starts with (e.g. 500ms, 2s).", valueName: "duration"),
         transform: DurationText.parse)
@@ -84,7 +92,8 @@ struct DaemonOptions: ParsableArguments {
     var daemonConfiguration: DaemonConfiguration {
         DaemonConfiguration(
             stateDirectory: stateDir, apiHost: host, listenAddress: listenAddr, advertiseAddress: advertiseAddr,
-            hostname: hostname, engineLabels: labels, heartbeatPeriod: heartbeatPeriod)
+            hostname: hostname, engineLabels: labels, heartbeatPeriod: heartbeatPeriod,
+            genericResources: genericResources)
     }
 
     static let logLevels: Set = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

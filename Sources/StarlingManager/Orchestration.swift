@@ -26,10 +26,11 @@ public struct OrchestrationPass: Sendable {
         let nodes = snapshot.all(Node.self)
         let downNodes = Set(nodes.filter { $0.status.state == .down }.map(\.id))
         let drainedNodes = Set(nodes.filter { $0.spec.availability == .drain }.map(\.id))
+        let nodeIDs = Set(nodes.map(\.id))
         let services = snapshot.all(SwarmService.self)
         let allTasks = snapshot.all(SwarmTask.self)
         var moveBudget = policy.maxMovesInCluster - Rebalancer.movesInFlight(allTasks)
-        var probe: RebalanceProbe?
+        let probe = RebalanceProbe(nodes: nodes, tasks: allTasks)
         for service in services {
             let tasks = snapshot.objects(SwarmTask.self, matching: ObjectIndexKey(SwarmTask.Index.service, service.id))
             var plan: OrchestrationPlan
@@ -39,12 +40,10 @@ public struct OrchestrationPass: Sendable {
                     service: service, tasks: tasks, downNodes: downNodes, drainedNodes: drainedNodes, now: now,
                     moveTimeout: policy.moveTimeout, makeID: makeID)
                 if plan.isEmpty, moveBudget > 0, Rebalancer.isEnabled(for: service) {
-                    let cluster = probe ?? RebalanceProbe(nodes: nodes, tasks: allTasks)
-                    probe = cluster
                     let moves = Rebalancer.plan(
-                        service: service, tasks: tasks, nodes: cluster.facts(for: service), policy: policy,
-                        clusterBudget: moveBudget, now: now, makeID: makeID,
-                        room: { cluster.room(for: service, on: $0, upTo: $1) })
+                        service: service, tasks: tasks, nodeIDs: nodeIDs, nodes: probe.facts(for: service),
+                        policy: policy, clusterBudget: moveBudget, now: now, makeID: makeID,
+                        room: { probe.room(for: service, on: $0, upTo: $1) })
                     moveBudget -= moves.create.count
                     plan.create += moves.create
                     if let wake = moves.wakeAt { plan.wake(at: wake) }

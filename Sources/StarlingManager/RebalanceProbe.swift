@@ -4,16 +4,25 @@ import StarlingScheduler
 
 /// What the rebalancer asks of the cluster, answered from one snapshot with the scheduler's own filters: which
 /// nodes are eligible for a service, their spread values, and how many more of its tasks a node could take now.
-/// Built at most once per orchestration pass, when the first service is asked about.
-struct RebalanceProbe {
-    private let nodes: [SchedulableNode]
+/// One per orchestration pass; it looks at the nodes and tasks only when a service is asked about, and builds the
+/// scheduler only when a node is (most passes ask about none).
+final class RebalanceProbe {
+    private let cluster: [Node]
+    private let tasks: [SwarmTask]
+    private lazy var nodes = Self.schedulable(cluster, tasks)
     /// The scheduler over the snapshot with nothing placed yet; each probe places on a copy.
-    private let scheduler: Scheduler
+    private lazy var scheduler = Scheduler(nodes: nodes, seed: 0)
 
-    /// `tasks` are all the tasks: those placed and not finished hold their node's resources, and so do tasks
-    /// already pinned to a node but not yet assigned (the new tasks of moves), so two moves do not count on the
-    /// same room.
+    /// `tasks` are all the tasks.
     init(nodes: [Node], tasks: [SwarmTask]) {
+        cluster = nodes
+        self.tasks = tasks
+    }
+
+    /// The nodes as the scheduler sees them. Tasks placed and not finished hold their node's resources, and so do
+    /// tasks already pinned to a node but not yet assigned (the new tasks of moves), so that two moves do not count
+    /// on the same room.
+    private static func schedulable(_ nodes: [Node], _ tasks: [SwarmTask]) -> [SchedulableNode] {
         var load: [String: CommittedLoad] = [:]
         for task in tasks {
             guard let nodeID = task.nodeID, !task.status.state.isTerminal, task.desiredState <= .running else {
@@ -25,11 +34,10 @@ struct RebalanceProbe {
                 holding: ResourceAmounts(
                     nanoCPUs: reservation?.nanoCPUs ?? 0, memoryBytes: reservation?.memoryBytes ?? 0))
         }
-        self.nodes = nodes.map { node in
+        return nodes.map { node in
             SchedulableNode(
                 node, runtimes: OrchestrationPass.runtimes(of: node), committed: load[node.id] ?? CommittedLoad())
         }
-        scheduler = Scheduler(nodes: self.nodes, seed: 0)
     }
 
     /// Every node as the rebalancer sees it for `service`.
@@ -37,7 +45,7 @@ struct RebalanceProbe {
         let spec = service.taskSpecForNewTasks
         let placement = spec.placement
         let runtime = spec.effectiveRuntime(serviceLabels: service.spec.labels).rawValue
-        let constraints = (try? PlacementConstraint.parse(placement?.constraints ?? [])) ?? nil
+        let constraints = try? PlacementConstraint.parse(placement?.constraints ?? [])
         let platforms = Self.platforms(of: spec)
         let spread = (placement?.preferences ?? []).compactMap {
             $0.spread.flatMap { SpreadDescriptor($0.spreadDescriptor) }

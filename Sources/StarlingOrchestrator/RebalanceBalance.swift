@@ -95,9 +95,10 @@ struct Balance {
     private mutating func findMove(_ members: [Int], level: Int, _ ask: Ask) -> (from: Int, to: Int)? {
         let groups = children(members, level: level)
         if groups.count >= 2, let donor = groups.filter(hasMovable).max(by: { rank($0) < rank($1) }) {
+            // Only groups two or more tasks behind the donor can receive; usually there are none, so filter first.
             let donorTotal = total(donor)
-            for receiver in groups.sorted(by: { rank($0) < rank($1) }) {
-                if total(receiver) > donorTotal - 2 { break }
+            let behind = groups.filter { total($0) <= donorTotal - 2 }
+            for receiver in behind.sorted(by: { rank($0) < rank($1) }) {
                 if groupHasRoom(receiver, ask), let from = source(in: donor, level: level + 1),
                     let to = target(in: receiver, level: level + 1, ask)
                 {
@@ -105,6 +106,8 @@ struct Balance {
                 }
             }
         }
+        // Single nodes have nothing inside to balance.
+        guard level < depth else { return nil }
         for group in groups {
             if let move = findMove(group, level: level + 1, ask) { return move }
         }

@@ -91,22 +91,30 @@ public enum Rebalancer {
         tasks.count { $0.movedFrom != nil && $0.desiredState <= .running && $0.status.state < .running }
     }
 
-    /// The moves to start for `service` now, or a wake-up when the next batch may start. `nodes` are all the nodes;
+    /// The moves to start for `service` now, or a wake-up when the next batch may start. `nodeIDs` are the IDs of all
+    /// the nodes; `nodes` describes them, and is computed only for a service that is settled and might be uneven;
     /// `room(node, upTo)` says how many more tasks of the service (0 ... `upTo`) the scheduler could place on an
     /// eligible node now; it is asked only about nodes that would be useful targets. `clusterBudget` is how many
     /// more moves the cluster may have in flight.
     public static func plan(
-        service: SwarmService, tasks: [SwarmTask], nodes: [NodeFacts], policy: Policy = .default,
+        service: SwarmService, tasks: [SwarmTask], nodeIDs: Set<String>, nodes: @autoclosure () -> [NodeFacts],
+        policy: Policy = .default,
         clusterBudget: Int = .max, now: Timestamp, makeID: () -> String, room: (_ node: String, _ upTo: Int) -> Int
     ) -> OrchestrationPlan {
         var plan = OrchestrationPlan()
         guard isEnabled(for: service), case .replicated(let replicas) = service.spec.mode,
-            let census = SlotCensus(service: service, tasks: tasks, replicas: Int(replicas))
+            let census = SlotCensus(tasks: tasks, replicas: Int(replicas))
         else { return plan }
         let budget = min(policy.maxMovesPerService - census.inFlight.count, clusterBudget)
         guard budget > 0 else { return plan }
+        // Without spread preferences, a service within one task across all the nodes is within one across the
+        // eligible ones: skip looking at the nodes (thousands, in a large cluster).
+        let spreads = !(service.spec.taskTemplate.placement?.preferences ?? []).isEmpty
+        guard spreads || census.spread(over: nodeIDs) >= 2, census.allRun(service.taskSpecForNewTasks) else {
+            return plan
+        }
 
-        var balance = Balance(nodes: nodes, census: census, upTo: budget)
+        var balance = Balance(nodes: nodes(), census: census, upTo: budget)
         var moves: [(task: SwarmTask, target: String)] = []
         while moves.count < budget, let move = balance.nextMove(ask: room) { moves.append(move) }
         guard !moves.isEmpty else { return plan }
@@ -131,29 +139,44 @@ public enum Rebalancer {
 }
 
 /// A replicated service's slots when it is settled enough to rebalance: every one of its `replicas` slots holds one
-/// running, up-to-date task, or a move in flight whose old task runs. Nil otherwise.
+/// running task, or a move in flight whose old task runs. Nil otherwise. (Whether they are up to date is asked
+/// apart, as it is the costlier question.)
 struct SlotCensus {
     /// The running task of each slot without a move in flight.
     var settled: [SwarmTask] = []
     var inFlight: [SlotMove] = []
     /// When the service's latest move started.
     var lastMoveStart: Timestamp?
+    /// Tasks per node, counting moves on their new node.
+    var perNode: [String: Int] = [:]
 
-    init?(service: SwarmService, tasks: [SwarmTask], replicas: Int) {
-        let spec = service.taskSpecForNewTasks
+    init?(tasks: [SwarmTask], replicas: Int) {
         let wanted = tasks.filter { ($0.slot ?? 0) > 0 && $0.desiredState <= .running }
         let bySlot = Dictionary(grouping: wanted, by: { $0.slot ?? 0 })
         guard replicas > 0, bySlot.count == replicas else { return nil }
         for (_, slot) in bySlot {
             if let move = SlotMove.find(in: slot), slot.count == 2 {
-                guard move.old.status.state == .running, move.old.spec == spec else { return nil }
+                guard move.old.status.state == .running else { return nil }
                 inFlight.append(move)
             } else {
-                guard slot.count == 1, let task = slot.first, task.status.state == .running, task.spec == spec
-                else { return nil }
+                guard slot.count == 1, let task = slot.first, task.status.state == .running else { return nil }
                 settled.append(task)
             }
         }
         lastMoveStart = tasks.filter { $0.movedFrom != nil }.map(\.createdAt).max()
+        for task in settled + inFlight.map(\.new) { perNode[task.nodeID ?? "", default: 0] += 1 }
+    }
+
+    /// Whether every task that runs (or is being moved) has `spec`: no update is under way or left half done.
+    func allRun(_ spec: TaskSpec) -> Bool {
+        settled.allSatisfy { $0.spec == spec } && inFlight.allSatisfy { $0.old.spec == spec }
+    }
+
+    /// The most tasks on one of `nodes` minus the fewest.
+    func spread(over nodes: Set<String>) -> Int {
+        let known = perNode.filter { nodes.contains($0.key) }
+        let most = known.values.max() ?? 0
+        let fewest = known.count < nodes.count ? 0 : known.values.min() ?? 0
+        return most - fewest
     }
 }

@@ -88,7 +88,8 @@ struct ClusterHarness {
             }
             var questions = roomQuestions
             let moves = Rebalancer.plan(
-                service: service, tasks: Array(tasks.values), nodes: facts, policy: policy, now: now,
+                service: service, tasks: Array(tasks.values), nodeIDs: Set(nodes.keys), nodes: facts, policy: policy,
+                now: now,
                 makeID: makeID,
                 room: { node, upTo in
                     questions[node, default: 0] += 1

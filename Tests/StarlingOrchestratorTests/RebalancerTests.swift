@@ -62,7 +62,7 @@ import Testing
     @Test func theClusterBudgetBoundsMovesOverAllServices() {
         var cluster = ClusterHarness(replicas: 30, nodes: Self.nodes("a", "b", "c"), layout: [("a", 15), ("b", 15)])
         let plan = Rebalancer.plan(
-            service: cluster.service, tasks: Array(cluster.tasks.values),
+            service: cluster.service, tasks: Array(cluster.tasks.values), nodeIDs: ["a", "b", "c"],
             nodes: ["a", "b", "c"].map { Rebalancer.NodeFacts(id: $0, eligible: true) }, clusterBudget: 1,
             now: cluster.now, makeID: { "x" }, room: { $1 })
         #expect(plan.create.count == 1)
@@ -85,13 +85,22 @@ import Testing
         #expect(updating.runningPerNode == ["a": 10, "b": 10, "c": 10])
     }
 
+    @Test func aServiceWhoseTasksAreNotUpToDateIsLeftAlone() {
+        // The spec changed and no update has replaced the tasks yet: a move would be an update in disguise.
+        var cluster = ClusterHarness(replicas: 30, nodes: Self.nodes("a", "b", "c"), layout: [("a", 15), ("b", 15)])
+        cluster.service.spec.taskTemplate.containerSpec?.image = "busybox:2"
+        #expect(cluster.settle() == 1)
+        #expect(cluster.runningPerNode == ["a": 15, "b": 15, "c": 0])
+    }
+
     @Test func globalServicesAndJobsAreNeverRebalanced() {
         var cluster = ClusterHarness(replicas: 30, nodes: Self.nodes("a", "b", "c"), layout: [("a", 15), ("b", 15)])
         let facts = ["a", "b", "c"].map { Rebalancer.NodeFacts(id: $0, eligible: true) }
         for mode in [ServiceMode.global, .globalJob, .replicatedJob(maxConcurrent: 30, totalCompletions: 30)] {
             cluster.service.spec.mode = mode
             let plan = Rebalancer.plan(
-                service: cluster.service, tasks: Array(cluster.tasks.values), nodes: facts, now: cluster.now,
+                service: cluster.service, tasks: Array(cluster.tasks.values), nodeIDs: ["a", "b", "c"], nodes: facts,
+                now: cluster.now,
                 makeID: { "x" }, room: { $1 })
             #expect(plan.isEmpty && plan.wakeAt == nil)
         }

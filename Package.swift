@@ -244,7 +244,10 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingManagerTests",
-            dependencies: ["StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI", "StarlingControlPlane"],
+            dependencies: [
+                "StarlingManager", "StarlingStore", "StarlingModel", "StarlingPKI", "StarlingControlPlane",
+                "StarlingOrchestrator",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "StarlingAPITests",

@@ -56,6 +56,13 @@ struct ManagerForwarder: RequestForwarder {
         guard let leader = leaders.first else {
             throw StarlingError.unavailable("no manager that holds the cluster store is known")
         }
+        if Self.followsLogs(request) {
+            // Forwarding is one request, one answer: a stream that never ends would never be answered.
+            throw StarlingError(
+                .notImplemented,
+                "following logs through a manager that does not hold the cluster store is not supported yet: "
+                    + "ask the manager at \(leader.addr), or leave out --follow")
+        }
         let target = try ControlPlaneAddress(parsing: leader.addr, defaultPort: 4242)
         let transport = try ControlPlaneTransport.pinnedClient(to: target, identity: runtime.identity)
         let answer = try await withGRPCClient(transport: transport) { grpc in
@@ -71,6 +78,16 @@ struct ManagerForwarder: RequestForwarder {
 }
 
 extension ManagerForwarder {
+    /// `GET .../logs?follow=1` (any of Go's true spellings).
+    static func followsLogs(_ request: ForwardedRequest) -> Bool {
+        guard request.method == "GET", request.route.hasSuffix("/logs"),
+            let query = URLComponents(string: request.path)?.queryItems
+        else { return false }
+        return query.contains {
+            $0.name == "follow" && ["1", "t", "T", "true", "TRUE", "True"].contains($0.value ?? "")
+        }
+    }
+
     /// A GET answered by the manager that holds the store, decoded.
     func get<T: Decodable>(_ type: T.Type, _ route: String) async throws -> T {
         let answer = try await forward(

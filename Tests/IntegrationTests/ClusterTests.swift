@@ -208,6 +208,36 @@ import Testing
         #expect(m2.managerStatus?.reachability == .reachable)
         #expect(try await harness.client("m2") { try await $0.nodes().count } == 4)
 
+        // Logs through m2: what the tasks wrote comes back whole; following cannot be forwarded yet, and says so.
+        let echo = try await harness.client("m2") { client in
+            try await client.createService(
+                ServiceSpec(
+                    name: "echo", labels: ["io.starling.runtime": "process"],
+                    taskTemplate: TaskSpec(
+                        containerSpec: ContainerSpec(args: [
+                            "sh", "-c", "echo hello; trap 'exit 0' TERM; sleep 3600 & wait",
+                        ])
+                    ),
+                    mode: .replicated(replicas: 1)))
+        }
+        try await waitUntil("the echo task's line is readable through m2", timeout: .seconds(20)) {
+            let lines = try await harness.client("m2") { client in
+                var lines: [String] = []
+                for try await frame in try await client.serviceLogs(echo.id, options: LogRequestOptions(details: false))
+                {
+                    lines.append(String(decoding: frame.bytes, as: UTF8.self))
+                }
+                return lines
+            }
+            return lines == ["hello\n"]
+        }
+        let followed = try await harness.client("m2") { client in
+            try await client.raw(
+                method: "GET", path: "/v1.41/services/\(echo.id)/logs?stdout=1&follow=1", headers: [], body: Data())
+        }
+        #expect(followed.status == 501)
+        #expect(String(decoding: followed.body, as: UTF8.self).contains("following logs through a manager"))
+
         // Demoted again, w1 refuses cluster calls with Docker's words.
         let promoted = try await harness.client("m1") { try await $0.node("w1") }
         spec.role = .worker

@@ -17,17 +17,17 @@ import Synchronization
 /// For a unix socket it creates the parent directory, refuses to start if another daemon answers on the socket,
 /// replaces a stale socket file, makes the socket mode 0660 and removes it on shutdown.
 public struct EngineAPIServer: Service, CustomStringConvertible {
-    public let address: ListenAddress
+    public let address: EngineAddress
     private let backend: any EngineBackend
     private let forwarder: (any RequestForwarder)?
     private let logger: Logger
-    private let onListening: @Sendable (ListenAddress) async -> Void
+    private let onListening: @Sendable (EngineAddress) async -> Void
 
     /// - Parameter onListening: called once the server accepts connections, with the bound address (the real
     ///   port when `tcp://host:0` was asked for).
     public init(
-        address: ListenAddress, backend: any EngineBackend, forwarder: (any RequestForwarder)? = nil, logger: Logger,
-        onListening: @escaping @Sendable (ListenAddress) async -> Void = { _ in }
+        address: EngineAddress, backend: any EngineBackend, forwarder: (any RequestForwarder)? = nil, logger: Logger,
+        onListening: @escaping @Sendable (EngineAddress) async -> Void = { _ in }
     ) {
         self.address = address
         self.backend = backend
@@ -73,7 +73,7 @@ public struct EngineAPIServer: Service, CustomStringConvertible {
         try await application.run()
     }
 
-    private static func bindAddress(_ address: ListenAddress) -> BindAddress {
+    private static func bindAddress(_ address: EngineAddress) -> BindAddress {
         switch address {
         case .unix(let path): .unixDomainSocket(path: path)
         case .tcp(let host, let port): .hostname(host, port: port)

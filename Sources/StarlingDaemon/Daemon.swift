@@ -11,7 +11,7 @@ public enum Daemon {
     public static func run(configuration: DaemonConfiguration, logger: Logger) async throws {
         let node = SwarmNode(configuration: configuration, logger: logger)
         let api = EngineAPIServer(
-            address: try ListenAddress(parsing: configuration.apiHost),
+            address: try EngineAddress(parsing: configuration.apiHost),
             backend: DaemonBackend(node: node, configuration: configuration),
             forwarder: ManagerForwarder(node: node), logger: logger)
         let group = ServiceGroup(

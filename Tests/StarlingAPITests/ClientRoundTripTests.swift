@@ -19,7 +19,7 @@ import Testing
         ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let socket = directory + "/api.sock"
-        let (listening, signal) = AsyncStream.makeStream(of: ListenAddress.self)
+        let (listening, signal) = AsyncStream.makeStream(of: EngineAddress.self)
         let logger = Logger(label: "test")
         let server = EngineAPIServer(
             address: .unix(path: socket), backend: backend, logger: logger, onListening: { signal.yield($0) })
@@ -171,8 +171,8 @@ import Testing
         #expect(try EngineAddress(parsing: "tcp://[::1]:9000") == .tcp(host: "::1", port: 9000))
         #expect(try EngineAddress(parsing: "tcp://example") == .tcp(host: "example", port: 2375))
         #expect(throws: StarlingError.self) { try EngineAddress(parsing: "ftp://x") }
-        #expect(try ListenAddress(parsing: "tcp://:0") == .tcp(host: "127.0.0.1", port: 0))
-        #expect(try ListenAddress(parsing: "unix:///run/s.sock") == .unix(path: "/run/s.sock"))
-        #expect(throws: StarlingError.self) { try ListenAddress(parsing: "unix://relative.sock") }
+        #expect(try EngineAddress(parsing: "tcp://:0") == .tcp(host: "127.0.0.1", port: 0))
+        #expect(try EngineAddress(parsing: "unix:///run/s.sock") == .unix(path: "/run/s.sock"))
+        #expect(throws: StarlingError.self) { try EngineAddress(parsing: "unix://relative.sock") }
     }
 }

@@ -16,7 +16,7 @@ func withEngineServer<Result: Sendable>(
     ).path
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let socket = directory + "/api.sock"
-    let (listening, signal) = AsyncStream.makeStream(of: ListenAddress.self)
+    let (listening, signal) = AsyncStream.makeStream(of: EngineAddress.self)
     let logger = Logger(label: "test")
     let server = EngineAPIServer(
         address: .unix(path: socket), backend: backend, logger: logger, onListening: { signal.yield($0) })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StarlingClient
 import StarlingDaemon
 import StarlingModel
 
@@ -109,26 +110,11 @@ struct DaemonOptions: ParsableArguments {
     }
 }
 
-/// Durations written as Go writes them on command lines: `500ms`, `2s`, `1.5s`, `1m30s`, `1h`.
+/// Durations written as Go writes them on command lines (`500ms`, `2s`, `1m30s`), parsed as Go parses them.
 enum DurationText {
     static func parse(_ text: String) throws -> Duration {
-        let units: [(String, Double)] = [
-            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
-        ]
-        var rest = Substring(text)
-        var seconds = 0.0
-        guard !rest.isEmpty else { throw ValidationError("invalid duration '\(text)'") }
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard let value = Double(number) else { throw ValidationError("invalid duration '\(text)'") }
-            rest = rest.dropFirst(number.count)
-            let letters = rest.prefix { !($0.isNumber || $0 == ".") }
-            guard let unit = units.first(where: { $0.0 == letters }) else {
-                throw ValidationError("invalid duration '\(text)': use a unit such as ms, s, m or h")
-            }
-            rest = rest.dropFirst(letters.count)
-            seconds += value * unit.1
-        }
-        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+        let nanoseconds = try GoValueParsing.duration(text)
+        guard nanoseconds > 0 else { throw ValidationError("invalid duration '\(text)': it must be positive") }
+        return .nanoseconds(nanoseconds)
     }
 }

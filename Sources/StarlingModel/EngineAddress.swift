@@ -1,7 +1,6 @@
-import StarlingModel
-
 /// Where a daemon's Engine API is: a unix socket (`unix:///run/starling/starling.sock`) or a TCP address
-/// (`tcp://host:port`), as given to `-H` or in `STARLING_HOST` / `DOCKER_HOST`.
+/// (`tcp://host:port`), as given to `-H` (the daemon's, where it listens; a command's, where it connects) or in
+/// `STARLING_HOST` / `DOCKER_HOST`. `tcp://:2375` means 127.0.0.1; port 0 lets a listener pick one.
 public enum EngineAddress: Hashable, Sendable, CustomStringConvertible {
     case unix(path: String)
     case tcp(host: String, port: Int)
@@ -27,7 +26,7 @@ public enum EngineAddress: Hashable, Sendable, CustomStringConvertible {
             var port = 2375
             if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
                 host = authority[..<colon]
-                guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number)
+                guard let number = Int(authority[authority.index(after: colon)...]), (0...65535).contains(number)
                 else {
                     throw StarlingError.invalidArgument("invalid daemon address '\(text)': bad port")
                 }

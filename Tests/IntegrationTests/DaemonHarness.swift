@@ -94,7 +94,8 @@ final class DaemonHarness: @unchecked Sendable {
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
     }
 
-    /// Stops every daemon (SIGTERM, then SIGKILL if it lingers) and removes the directory.
+    /// Stops every daemon (SIGTERM, then SIGKILL if it lingers), kills the task processes a killed daemon left
+    /// behind, and removes the directory.
     func stopAll() {
         for daemon in lock.withLock({ Array(daemons.values) }) {
             var status: Int32 = 0
@@ -111,6 +112,7 @@ final class DaemonHarness: @unchecked Sendable {
                 waitpid(daemon.pid, &status, 0)
             }
         }
+        TaskProcessSweep.sweep(under: directory)
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -7,10 +7,10 @@ import Synchronization
 /// Runs the tasks the managers assign to this node, as SwarmKit's agent does with its task controllers, and reports
 /// every state each task reaches.
 ///
-/// `apply` takes the whole assignment set each time. A task new to this node that should run is `accepted`, then
-/// its lifecycle (a child task of `run()`) takes it through `preparing`, `ready`, `starting` and `running` (after
-/// the first healthy probe when it has a health check) to `complete`, `failed` or, when the managers ask for it or
-/// stop assigning it, `shutdown`. A task whose runtime this node lacks, or whose spec cannot run, is `rejected`.
+/// `apply` takes the whole assignment set each time. A task new to this node that should run (desired `running`, or
+/// `complete` for a job's task) is `accepted`, then its lifecycle (a child task of `run()`) takes it through
+/// `preparing`, `ready`, `starting` and `running` (after the first healthy probe when it has a health check) to
+/// `complete`, `failed` or, when the managers ask for it or stop assigning it, `shutdown`. A task whose runtime this node lacks, or whose spec cannot run, is `rejected`.
 /// Observed state only moves forward. State changes go to the managers in batches through `report`; while there
 /// is no session the latest state of each task is kept and sent again on the next `apply`, `sessionStarted()` or
 /// resend tick.
@@ -59,7 +59,7 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
     public var supportedRuntimes: [String] { executors.keys.sorted() }
 
     /// Takes a new assignment set: starts the tasks that are new and should run, stops those whose desired state is
-    /// now `shutdown` or later and those no longer assigned. A set older than the last one applied (a lower
+    /// now `shutdown` or later (`remove` included) and those no longer assigned. A set older than the last one applied (a lower
     /// `sequence`) is ignored; applying the same set again changes nothing. Sends the states this produced, and any
     /// that could not be sent before.
     public func apply(_ assignments: Assignments) async {
@@ -165,8 +165,9 @@ public final class TaskSupervisor<C: Clock>: Sendable where C.Duration == Durati
             record(task.id, TaskStatus(timestamp: now(), state: .shutdown, message: "shutdown"), in: &state)
             return nil
         }
-        // SwarmKit pauses a task at its desired state; Starling's managers only ask for `running` (or `complete`).
-        if task.desiredState < .running { return nil }
+        // Replicated and global tasks are desired `running`; jobs' tasks are desired `complete` (they run until they
+        // exit). SwarmKit holds a task back at an earlier desired state; Starling's managers never ask for one.
+        guard task.desiredState == .running || task.desiredState == .complete else { return nil }
         if task.status.state > .assigned {
             // The managers saw it progress here, but this agent does not run it: it was lost when the agent
             // restarted.

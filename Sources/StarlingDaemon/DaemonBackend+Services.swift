@@ -71,10 +71,11 @@ extension DaemonBackend {
         }
     }
 
-    /// `ServiceStatus` as dockerd computes it for `?status=true`: running tasks that are meant to run, and the
-    /// number of tasks the service wants.
+    /// `ServiceStatus` as dockerd computes it for `?status=true`: running tasks that are meant to run (desired
+    /// `running`, or `complete` for jobs' tasks), and the number of tasks the service wants (for a global job, its
+    /// tasks that have not completed yet, as SwarmKit counts them).
     static func status(of service: SwarmService, tasks: [SwarmTask]) -> ServiceStatus {
-        let wanted = tasks.filter { $0.desiredState <= .running }
+        let wanted = tasks.filter { $0.desiredState <= .running || $0.desiredState == .complete }
         let running = wanted.filter { $0.status.state == .running }.count
         let completed = tasks.filter { $0.status.state == .complete }.count
         let desired: Int
@@ -83,7 +84,7 @@ extension DaemonBackend {
         case .global: desired = Set(wanted.compactMap(\.nodeID)).count
         case .replicatedJob(let maxConcurrent, let total):
             desired = min(Int(maxConcurrent == 0 ? total : maxConcurrent), max(0, Int(total) - completed))
-        case .globalJob: desired = wanted.count
+        case .globalJob: desired = wanted.count { $0.status.state != .complete }
         }
         return ServiceStatus(
             runningTasks: UInt64(running), desiredTasks: UInt64(desired), completedTasks: UInt64(completed))

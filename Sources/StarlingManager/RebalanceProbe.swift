@@ -25,7 +25,7 @@ final class RebalanceProbe {
     private static func schedulable(_ nodes: [Node], _ tasks: [SwarmTask]) -> [SchedulableNode] {
         var load: [String: CommittedLoad] = [:]
         for task in tasks {
-            guard let nodeID = task.nodeID, !task.status.state.isTerminal, task.desiredState <= .running else {
+            guard let nodeID = task.nodeID, !task.status.state.isTerminal, task.isWanted else {
                 continue
             }
             let reservation = task.spec.resources?.reservations

@@ -1,9 +1,10 @@
 import StarlingModel
+import StarlingOrchestrator
 import StarlingScheduler
 import StarlingStore
 
 /// One scheduling pass over a snapshot: every task waiting for a node (observed `new` or `pending`, desired
-/// `running`) is placed by the scheduler, batched per service and spec; what cannot be placed stays `pending` with
+/// `running`, or `complete` for a job's) is placed by the scheduler, batched per service and spec; what cannot be placed stays `pending` with
 /// the scheduler's explanation in `Status.Err`, as `docker service ps` shows it. Pure: the loop writes the result.
 public enum SchedulingPass {
     /// A task's new node and status.
@@ -19,7 +20,7 @@ public enum SchedulingPass {
     public static func run(snapshot: ClusterSnapshot, now: Timestamp, seed: UInt64) -> [Decision] {
         let tasks = snapshot.all(SwarmTask.self)
         let waiting = tasks.filter {
-            $0.desiredState == .running && ($0.status.state == .new || $0.status.state == .pending)
+            $0.isWanted && ($0.status.state == .new || $0.status.state == .pending)
         }
         guard !waiting.isEmpty else { return [] }
         let services = Dictionary(uniqueKeysWithValues: snapshot.all(SwarmService.self).map { ($0.id, $0) })
@@ -28,7 +29,7 @@ public enum SchedulingPass {
         var load: [String: CommittedLoad] = [:]
         for task in tasks {
             guard let nodeID = task.nodeID, task.status.state >= .assigned, !task.status.state.isTerminal,
-                task.desiredState <= .running
+                task.isWanted
             else { continue }
             var committed = load[nodeID] ?? CommittedLoad()
             let reservation = task.spec.resources?.reservations

@@ -66,15 +66,11 @@ extension SwarmManager {
         _ = try await view.snapshot(atLeast: Revision(updated.version.index))
     }
 
-    /// `DELETE /services/{id}`: the service goes at once; its tasks are told to shut down and reaped once stopped.
+    /// `DELETE /services/{id}`: the service goes at once; the orchestration pass gives its tasks desired state
+    /// `remove` (so their nodes stop them) and the task reaper deletes them once they have stopped, as SwarmKit does.
     public func removeService(_ reference: String) async throws {
         let service = try await service(reference)
         try await objects.delete(SwarmService.self, id: service.id)
-        let tasks = try await currentSnapshot().objects(
-            SwarmTask.self, matching: ObjectIndexKey(SwarmTask.Index.service, service.id))
-        for task in tasks where task.desiredState <= .running {
-            _ = try? await objects.update(SwarmTask.self, id: task.id) { $0.desiredState = .shutdown }
-        }
         _ = try await view.snapshot(atLeast: try await objects.store.currentRevision)
         logger.info("service removed", metadata: ["service": "\(service.id)"])
     }

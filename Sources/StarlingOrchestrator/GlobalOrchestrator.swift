@@ -4,7 +4,9 @@ import StarlingModel
 ///
 /// Whether a node is eligible (its constraints and platform match) is the scheduler's business: the caller passes
 /// the answer per node. Availability decides the rest, as in Swarm: `active` nodes get a task, `pause` nodes keep
-/// the one they have, `drain` nodes lose it; a down node keeps its task (there is nowhere else it could run).
+/// the one they have, `drain` nodes lose it; a down node keeps its task (there is nowhere else it could run). The
+/// tasks of a node that left the swarm are removed (SwarmKit deletes them), and the task reaper deletes them at
+/// once, as nothing will report on them. Global jobs' tasks are created with desired state `complete`.
 public enum GlobalOrchestrator {
     /// What the orchestrator needs to know about a node.
     public struct NodeFacts: Hashable, Sendable {
@@ -36,12 +38,12 @@ public enum GlobalOrchestrator {
         let known = Set(nodes.map(\.id))
 
         // Tasks on nodes that left the swarm go.
-        for (nodeID, history) in byNode where !known.contains(nodeID) {
-            for task in history { plan.shutDown(task, reason: "node removed") }
+        for (nodeID, history) in byNode.sorted(by: { $0.key < $1.key }) where !known.contains(nodeID) {
+            plan.remove(history.sorted { $0.createdAt < $1.createdAt }, reason: "node removed")
         }
         for node in nodes.sorted(by: { $0.id < $1.id }) {
             let history = byNode[node.id] ?? []
-            let wanted = history.filter { $0.desiredState <= .running }.sorted { $0.createdAt > $1.createdAt }
+            let wanted = history.filter(\.isWanted).sorted { $0.createdAt > $1.createdAt }
             for stale in wanted.dropFirst() { plan.shutDown(stale, reason: "replaced by a newer task on its node") }
             let current = wanted.first
 

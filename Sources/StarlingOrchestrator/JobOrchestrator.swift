@@ -2,15 +2,16 @@ import StarlingModel
 
 /// Replicated jobs: run `TotalCompletions` tasks to completion, at most `MaxConcurrent` at a time. Failed tasks are
 /// retried as the restart policy says (for jobs Docker's default is `on-failure`); completed ones count. A task that
-/// has not completed and whose node is down or drained is replaced at once, as for replicated services.
+/// has not completed and whose node is down, drained or gone from the swarm is replaced at once, as for replicated
+/// services. Tasks are created with desired state `complete`, as SwarmKit creates them.
 public enum JobOrchestrator {
     /// The restart policy of a job that names none.
     public static let defaultRestartPolicy = RestartPolicy(
         condition: .onFailure, delay: ServiceDefaults.restartDelay, maxAttempts: 0)
 
     public static func reconcile(
-        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, drainedNodes: Set<String> = [],
-        now: Timestamp, makeID: () -> String
+        service: SwarmService, tasks: [SwarmTask], nodes: NodeConditions = NodeConditions(), now: Timestamp,
+        makeID: () -> String
     ) -> OrchestrationPlan {
         var plan = OrchestrationPlan()
         guard case .replicatedJob(let maxConcurrent, let totalCompletions) = service.spec.mode else { return plan }
@@ -28,14 +29,12 @@ public enum JobOrchestrator {
                 completed += 1
                 continue
             }
-            guard let current = history.first(where: { $0.desiredState <= .running }) else {
+            guard let current = history.first(where: \.isWanted) else {
                 // A slot never started gets a task when there is room; one given up on stays as it is.
                 if history.isEmpty { freeSlots.append(slot) }
                 continue
             }
-            let loss: String? = current.nodeID.flatMap { node in
-                downNodes.contains(node) ? "node down" : drainedNodes.contains(node) ? "node drained" : nil
-            }
+            let loss = nodes.loss(of: current)
             let nodeLost = loss != nil
             if !current.status.state.isTerminal && !nodeLost {
                 active += 1

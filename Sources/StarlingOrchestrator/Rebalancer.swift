@@ -88,7 +88,7 @@ public enum Rebalancer {
 
     /// The moves in flight among `tasks` (of any services): new tasks of moves that are wanted and not yet running.
     public static func movesInFlight(_ tasks: [SwarmTask]) -> Int {
-        tasks.count { $0.movedFrom != nil && $0.desiredState <= .running && $0.status.state < .running }
+        tasks.count { $0.movedFrom != nil && $0.isWanted && $0.status.state < .running }
     }
 
     /// The moves to start for `service` now, or a wake-up when the next batch may start. `nodeIDs` are the IDs of all
@@ -151,7 +151,7 @@ struct SlotCensus {
     var perNode: [String: Int] = [:]
 
     init?(tasks: [SwarmTask], replicas: Int) {
-        let wanted = tasks.filter { ($0.slot ?? 0) > 0 && $0.desiredState <= .running }
+        let wanted = tasks.filter { ($0.slot ?? 0) > 0 && $0.isWanted }
         let bySlot = Dictionary(grouping: wanted, by: { $0.slot ?? 0 })
         guard replicas > 0, bySlot.count == replicas else { return nil }
         for (_, slot) in bySlot {

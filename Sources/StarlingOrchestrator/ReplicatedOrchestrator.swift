@@ -1,35 +1,35 @@
 import StarlingModel
 
 /// Keeps a replicated service at exactly `Replicas` slots: creates tasks for missing slots, replaces ended tasks as
-/// the restart policy says, replaces tasks lost with their node or on a drained node at once, and shuts down surplus
-/// slots.
+/// the restart policy says, replaces tasks its node can no longer keep (down, drained, removed from the swarm, or no
+/// longer meeting the task's constraints; see `NodeConditions`) at once, and removes surplus slots.
 ///
-/// A pure function of a snapshot (the service, its tasks, the nodes that are down or drained, the time); the caller
-/// applies the plan. Slots are numbered from 1; a slot's history is its older tasks (the task reaper trims it).
+/// A pure function of a snapshot (the service, its tasks, the nodes' conditions, the time); the caller applies the
+/// plan. Slots are numbered from 1; a slot's history is its older tasks (the task reaper trims it).
 ///
 /// A slot normally has one wanted task (desired state `running` or earlier): the newest, and older ones are shut
 /// down. The exception is a rebalancing move in flight (see `Rebalancer`): the slot keeps its old task running
 /// beside the new one until the new one runs (then the old one is shut down) or the move is abandoned (then the new
 /// one is).
+///
+/// Scaling down removes whole slots, as SwarmKit does: every task of a removed slot, its history included, gets
+/// desired state `remove`, so the node stops the running one and the task reaper deletes them all once they have
+/// stopped; `docker service ps` then lists only the slots that are left. A slot with no wanted task that the service
+/// does not fill again (one scaled away before) is removed the same way.
 public enum ReplicatedOrchestrator {
     public static func reconcile(
-        service: SwarmService, tasks: [SwarmTask], downNodes: Set<String>, drainedNodes: Set<String> = [],
-        now: Timestamp, moveTimeout: Int64 = Rebalancer.Policy.default.moveTimeout, makeID: () -> String
+        service: SwarmService, tasks: [SwarmTask], nodes: NodeConditions = NodeConditions(), now: Timestamp,
+        moveTimeout: Int64 = Rebalancer.Policy.default.moveTimeout, makeID: () -> String
     ) -> OrchestrationPlan {
         var plan = OrchestrationPlan()
         guard case .replicated(let replicas) = service.spec.mode else { return plan }
         let bySlot = Dictionary(grouping: tasks.filter { ($0.slot ?? 0) > 0 }, by: { $0.slot ?? 0 })
-        let lost = { (task: SwarmTask) -> String? in
-            guard let node = task.nodeID else { return nil }
-            if downNodes.contains(node) { return "node down" }
-            return drainedNodes.contains(node) ? "node drained" : nil
-        }
+        let lost = { (task: SwarmTask) -> String? in nodes.loss(of: task) }
 
-        // The slots that hold a task the orchestrator still wants, and the moves in flight.
+        // The slots that hold a task the orchestrator still wants (a move in flight keeps its old task there).
         var occupied: [Int: SwarmTask] = [:]
-        var moving: [Int: SwarmTask] = [:]
         for (slot, history) in bySlot {
-            let wanted = history.filter { $0.desiredState <= .running }.sorted { $0.createdAt > $1.createdAt }
+            let wanted = history.filter(\.isWanted).sorted { $0.createdAt > $1.createdAt }
             guard var current = wanted.first else { continue }
             var keep: Set<String> = []
             if let move = SlotMove.find(in: wanted) {
@@ -37,7 +37,6 @@ public enum ReplicatedOrchestrator {
                 switch move.resolve(lost: lost, now: now, timeout: moveTimeout) {
                 case .inFlight:
                     current = move.old
-                    moving[slot] = move.new
                     plan.wake(at: move.new.createdAt.adding(nanoseconds: moveTimeout))
                 case .completed:
                     plan.shutDown(move.old, reason: "rebalanced: moved to node \(move.new.nodeID ?? "")")
@@ -58,7 +57,7 @@ public enum ReplicatedOrchestrator {
             occupied[slot] = current
         }
 
-        // Replace what ended or was lost with its node (or drained off it).
+        // Replace what ended or was lost with its node (or drained off it, or no longer fits it).
         for (slot, current) in occupied.sorted(by: { $0.key < $1.key }) {
             let loss = lost(current)
             guard current.status.state.isTerminal || loss != nil else { continue }
@@ -85,7 +84,9 @@ public enum ReplicatedOrchestrator {
             var missing = target - occupied.count
             while missing > 0 {
                 if occupied[slot] == nil {
-                    plan.create.append(newTask(for: service, slot: slot, now: now, id: makeID()))
+                    let task = newTask(for: service, slot: slot, now: now, id: makeID())
+                    plan.create.append(task)
+                    occupied[slot] = task
                     missing -= 1
                 }
                 slot += 1
@@ -96,14 +97,14 @@ public enum ReplicatedOrchestrator {
                 if created.contains(task.id) {
                     // A replacement made in this very plan: simply do not create it.
                     plan.create.removeAll { $0.id == task.id }
-                } else {
-                    plan.shutDown(task, reason: "service scaled down")
                 }
-                if let slot = task.slot, let move = moving[slot] {
-                    plan.shutDown(move, reason: "service scaled down")
-                }
+                if let slot = task.slot { occupied[slot] = nil }
             }
         }
+
+        // Slots left without a task go, history and all (the tasks of moves in flight included).
+        let removed = bySlot.filter { occupied[$0.key] == nil }.sorted { $0.key < $1.key }
+        plan.remove(removed.flatMap { $0.value.sorted { $0.createdAt < $1.createdAt } }, reason: "service scaled down")
         return plan
     }
 
@@ -133,7 +134,8 @@ public enum ReplicatedOrchestrator {
     }
 
     /// A new task for `slot`: the service's current task template (with its runtime resolved, so the node that
-    /// runs it needs nothing but the task), desired running.
+    /// runs it needs nothing but the task), desired `running`, or `complete` for the task of a job (as SwarmKit
+    /// creates them, so `docker service ps` shows DESIRED STATE `Complete`).
     public static func newTask(
         for service: SwarmService, slot: Int?, nodeID: String? = nil, now: Timestamp, id: String
     )
@@ -142,7 +144,8 @@ public enum ReplicatedOrchestrator {
         SwarmTask(
             id: id, createdAt: now, updatedAt: now, labels: [:], spec: service.taskSpecForNewTasks,
             serviceID: service.id, slot: slot, nodeID: nodeID,
-            status: TaskStatus(timestamp: now, state: .new, message: "created"), desiredState: .running)
+            status: TaskStatus(timestamp: now, state: .new, message: "created"),
+            desiredState: service.spec.mode.isJob ? .complete : .running)
     }
 }
 

@@ -108,9 +108,7 @@ import Testing
         // SwarmKit gives scaled-down tasks desired state `remove`, and its task reaper deletes them once they have
         // shut down: docker's ps then lists only the two that are left.
         let history = CLITable(try docker.ok(["service", "ps", "web"]))
-        withKnownIssue("scaled-down tasks stay as shutdown history; SwarmKit removes them") {
-            #expect(history.rows.count == 2, "\(history.rows)")
-        }
+        #expect(history.rows.count == 2, "\(history.rows)")
 
         // rm: the name back, the processes stop, and the service is gone in docker's words.
         #expect(try docker.ok(["service", "rm", "web"]) == "web\n")
@@ -188,9 +186,7 @@ import Testing
         let jobTasks = CLITable(try docker.ok(["service", "ps", "job"]))
         #expect(jobTasks.rows.count == 3)
         #expect(jobTasks.column("CURRENT STATE").allSatisfy { $0.hasPrefix("Complete ") })
-        withKnownIssue("job tasks keep desired state running; SwarmKit creates them with desired state complete") {
-            #expect(jobTasks.column("DESIRED STATE") == ["Complete", "Complete", "Complete"])
-        }
+        #expect(jobTasks.column("DESIRED STATE") == ["Complete", "Complete", "Complete"])
 
         #expect(try docker.ok(["service", "rm", "pend", "agent", "job"]) == "pend\nagent\njob\n")
         try await waitUntil("no host process is left", timeout: .seconds(15)) {

@@ -2,6 +2,7 @@ import StarlingManager
 import StarlingModel
 import StarlingOrchestrator
 import StarlingStore
+import Testing
 
 /// The manager's passes over a simulated cluster, with the real orchestration and scheduling passes over real
 /// snapshots (an in-memory store and view per step) and a simulated agent that runs what it is assigned. Time moves
@@ -50,6 +51,25 @@ struct PassSimulation {
         }
     }
 
+    /// A service in `mode` with no tasks yet: the orchestrators create them.
+    mutating func addService(_ id: String, mode: ServiceMode, placement: Placement? = nil) {
+        services[id] = SwarmService(
+            id: id, createdAt: Timestamp(seconds: 1), updatedAt: Timestamp(seconds: 1),
+            spec: ServiceSpec(
+                name: id, labels: ["io.starling.runtime": "process"],
+                taskTemplate: TaskSpec(containerSpec: ContainerSpec(args: ["true"]), placement: placement),
+                mode: mode))
+    }
+
+    /// The manager marks `id` down now, as the dispatcher does when its heartbeats stop.
+    mutating func markDown(_ id: String) {
+        nodes[id]?.status = NodeStatus(state: .down, message: "heartbeat failure")
+        nodes[id]?.updatedAt = now
+    }
+
+    /// The tasks of `service`.
+    func tasks(of service: String) -> [SwarmTask] { tasks.values.filter { $0.serviceID == service } }
+
     /// The snapshot a manager would read: everything written to a fresh store and loaded by a view.
     func snapshot() async throws -> ClusterSnapshot {
         let store = MemoryKeyValueStore()
@@ -80,8 +100,12 @@ struct PassSimulation {
                 return "t\(ids)"
             })
         nextID = ids
+        // The loop writes the pass in one transaction, which may not write a task twice.
+        let written = pass.plan.create.map(\.id) + pass.plan.changes.map(\.taskID) + pass.reap
+        #expect(Set(written).count == written.count, "a task is written twice: \(written)")
         for task in pass.plan.create { tasks[task.id] = task }
         for change in pass.plan.changes { tasks[change.taskID]?.desiredState = change.desiredState }
+        for id in pass.reap { tasks[id] = nil }
         if pass.plan.isEmpty {
             for decision in SchedulingPass.run(snapshot: try await snapshot(), now: now, seed: 1) {
                 tasks[decision.taskID]?.nodeID = decision.nodeID
@@ -91,13 +115,16 @@ struct PassSimulation {
         return pass
     }
 
-    /// The agents: assigned tasks run, tasks asked to stop stop.
+    /// The agents of the nodes that are up: assigned tasks run (a job's task runs to completion at once), tasks
+    /// asked to stop stop.
     mutating func agents() {
         for (id, task) in tasks {
-            if task.desiredState > .running, task.status.state <= .running {
+            guard let node = task.nodeID.flatMap({ nodes[$0] }), node.status.state != .down else { continue }
+            if !task.isWanted, task.status.state <= .running {
                 tasks[id]?.status = TaskStatus(timestamp: now, state: .shutdown)
-            } else if task.desiredState == .running, task.status.state == .assigned {
-                tasks[id]?.status = TaskStatus(timestamp: now, state: .running)
+            } else if task.isWanted, task.status.state == .assigned {
+                let state: TaskState = task.desiredState == .complete ? .complete : .running
+                tasks[id]?.status = TaskStatus(timestamp: now, state: state)
             }
         }
     }

@@ -76,7 +76,7 @@ struct ClusterHarness {
         let down = Set(nodes.filter(\.value.down).map(\.key))
         let drained = Set(nodes.filter { $0.value.availability == .drain }.map(\.key))
         var plan = ReplicatedOrchestrator.reconcile(
-            service: service, tasks: Array(tasks.values), downNodes: down, drainedNodes: drained, now: now,
+            service: service, tasks: Array(tasks.values), nodes: NodeConditions(down: down, drained: drained), now: now,
             moveTimeout: policy.moveTimeout, makeID: makeID)
         if plan.isEmpty {
             let wanted = tasks.values.filter { $0.desiredState <= .running }

@@ -70,7 +70,7 @@ import Testing
             Make.task("elsewhere", slot: 2, node: "b", state: .running),
         ]
         let plan = JobOrchestrator.reconcile(
-            service: service, tasks: tasks, downNodes: [], drainedNodes: ["a"], now: Timestamp(seconds: 1_000),
+            service: service, tasks: tasks, nodes: NodeConditions(drained: ["a"]), now: Timestamp(seconds: 1_000),
             makeID: Make.ids())
         #expect(plan.changes.map(\.taskID) == ["busy"])
         #expect(plan.changes.first?.reason == "node drained")

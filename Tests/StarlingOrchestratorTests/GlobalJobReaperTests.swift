@@ -75,6 +75,8 @@ enum Make {
             ],
             now: now, makeID: Make.ids())
         #expect(Set(plan.changes.map(\.taskID)) == ["ta", "tb", "tgone"])
+        // The task of a node that left the swarm is removed (the reaper deletes it at once); the others stay history.
+        #expect(plan.changes.map(\.desiredState) == [.remove, .shutdown, .shutdown])
         #expect(plan.create.isEmpty)
     }
 
@@ -85,6 +87,19 @@ enum Make {
             nodes: [Make.node("a")], now: now, makeID: Make.ids())
         #expect(plan.changes.map(\.taskID) == ["t1"])
         #expect(plan.create.compactMap(\.nodeID) == ["a"])
+    }
+
+    @Test func globalJobTasksAreDesiredCompleteAndOneRunningIsEnough() {
+        let service = Make.service(.globalJob)
+        let created = GlobalOrchestrator.reconcile(
+            service: service, tasks: [], nodes: [Make.node("a")], now: now, makeID: Make.ids())
+        #expect(created.create.map(\.desiredState) == [.complete])
+        // A node whose task runs (desired complete) gets no second one.
+        let running = [Make.task("t1", node: "a", state: .running, desired: .complete)]
+        #expect(
+            GlobalOrchestrator.reconcile(
+                service: service, tasks: running, nodes: [Make.node("a")], now: now, makeID: Make.ids()
+            ).isEmpty)
     }
 
     @Test func globalJobRunsOncePerNode() {
@@ -102,7 +117,7 @@ enum Make {
 
     @Test func startsAtMostMaxConcurrent() {
         let plan = JobOrchestrator.reconcile(
-            service: Make.service(.replicatedJob(maxConcurrent: 2, totalCompletions: 5)), tasks: [], downNodes: [],
+            service: Make.service(.replicatedJob(maxConcurrent: 2, totalCompletions: 5)), tasks: [],
             now: now, makeID: Make.ids())
         #expect(plan.create.compactMap(\.slot) == [0, 1])
     }
@@ -113,60 +128,40 @@ enum Make {
             Make.task("t0", slot: 0, node: "a", state: .complete), Make.task("t1", slot: 1, node: "a", state: .running),
         ]
         let plan = JobOrchestrator.reconcile(
-            service: service, tasks: tasks, downNodes: [], now: now, makeID: Make.ids())
+            service: service, tasks: tasks, now: now, makeID: Make.ids())
         #expect(plan.create.compactMap(\.slot) == [2])
         let done = [
             Make.task("t0", slot: 0, state: .complete), Make.task("t1", slot: 1, state: .complete),
             Make.task("t2", slot: 2, state: .complete),
         ]
         #expect(
-            JobOrchestrator.reconcile(service: service, tasks: done, downNodes: [], now: now, makeID: Make.ids())
+            JobOrchestrator.reconcile(service: service, tasks: done, now: now, makeID: Make.ids())
                 .isEmpty)
+    }
+
+    @Test func jobTasksAreCreatedDesiredCompleteAndCountAsActiveWhileTheyRun() {
+        let service = Make.service(.replicatedJob(maxConcurrent: 2, totalCompletions: 4))
+        let plan = JobOrchestrator.reconcile(service: service, tasks: [], now: now, makeID: Make.ids())
+        #expect(plan.create.map(\.desiredState) == [.complete, .complete])
+        let running = [
+            Make.task("t0", slot: 0, node: "a", state: .running, desired: .complete),
+            Make.task("t1", slot: 1, node: "b", state: .starting, desired: .complete),
+        ]
+        #expect(JobOrchestrator.reconcile(service: service, tasks: running, now: now, makeID: Make.ids()).isEmpty)
     }
 
     @Test func failuresAreRetriedAfterTheDelayByDefault() {
         let service = Make.service(.replicatedJob(maxConcurrent: 1, totalCompletions: 1))
-        let failed = [Make.task("t0", slot: 0, node: "a", state: .failed, created: 998)]
+        let failed = [Make.task("t0", slot: 0, node: "a", state: .failed, desired: .complete, created: 998)]
         let early = JobOrchestrator.reconcile(
-            service: service, tasks: failed, downNodes: [], now: now, makeID: Make.ids())
+            service: service, tasks: failed, now: now, makeID: Make.ids())
         #expect(early.create.isEmpty)
         #expect(early.wakeAt == Timestamp(seconds: 1_003))
         let later = JobOrchestrator.reconcile(
-            service: service, tasks: failed, downNodes: [], now: Timestamp(seconds: 1_003), makeID: Make.ids())
+            service: service, tasks: failed, now: Timestamp(seconds: 1_003), makeID: Make.ids())
         #expect(later.create.compactMap(\.slot) == [0])
+        #expect(later.create.map(\.desiredState) == [.complete])
         #expect(later.changes.map(\.taskID) == ["t0"])
-    }
-}
-
-@Suite struct TaskReaperTests {
-    @Test func keepsTheNewestTasksOfEachSlot() {
-        var tasks = (0..<8).map { i in
-            Make.task("s1-\(i)", slot: 1, state: .failed, desired: .shutdown, created: Int64(100 + i))
-        }
-        tasks.append(Make.task("s1-live", slot: 1, state: .running, created: 200))
-        tasks.append(Make.task("s2-0", slot: 2, state: .failed, desired: .shutdown, created: 100))
-        let doomed = TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: 5)
-        // 9 tasks in slot 1: the live one and the 4 newest stopped ones stay.
-        #expect(doomed == ["s1-0", "s1-1", "s1-2", "s1-3"])
-    }
-
-    @Test func neverReapsWhatMayStillRun() {
-        let tasks = (0..<8).map { i in Make.task("t\(i)", slot: 1, state: .running, created: Int64(i)) }
-        #expect(TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: 2).isEmpty)
-    }
-
-    @Test func tasksOfDeletedServicesGoOnceStopped() {
-        let tasks = [
-            Make.task("gone-stopped", service: "old", slot: 1, state: .shutdown, desired: .shutdown),
-            Make.task("gone-running", service: "old", slot: 2, node: "a", state: .running, desired: .shutdown),
-        ]
-        #expect(TaskReaper.reap(tasks: tasks, liveServices: [], retention: 5) == ["gone-stopped"])
-    }
-
-    @Test func negativeRetentionKeepsEverything() {
-        let tasks = (0..<8).map { i in
-            Make.task("t\(i)", slot: 1, state: .failed, desired: .shutdown, created: Int64(i))
-        }
-        #expect(TaskReaper.reap(tasks: tasks, liveServices: ["svc"], retention: -1).isEmpty)
+        #expect(later.changes.map(\.desiredState) == [.shutdown])
     }
 }

@@ -8,7 +8,7 @@ import Testing
 struct Harness {
     var service: SwarmService
     var tasks: [String: SwarmTask] = [:]
-    var downNodes: Set<String> = []
+    var nodes = NodeConditions()
     var now = Timestamp(seconds: 1_000)
     var nextID = 0
 
@@ -28,7 +28,7 @@ struct Harness {
     mutating func reconcile() -> OrchestrationPlan {
         var ids = nextID
         let plan = ReplicatedOrchestrator.reconcile(
-            service: service, tasks: Array(tasks.values), downNodes: downNodes, now: now,
+            service: service, tasks: Array(tasks.values), nodes: nodes, now: now,
             makeID: {
                 ids += 1
                 return "t\(ids)"
@@ -153,7 +153,7 @@ struct Harness {
         var harness = Harness(replicas: 3, restart: RestartPolicy(condition: .any, delay: 60_000_000_000))
         _ = harness.reconcile()
         harness.run(on: ["a", "b", "c"])
-        harness.downNodes = ["b"]
+        harness.nodes.down = ["b"]
         let plan = harness.reconcile()
         #expect(plan.create.count == 1)
         #expect(plan.changes.count == 1)
@@ -173,7 +173,7 @@ struct Harness {
                     harness.end(task.id, generator.next() % 2 == 0 ? .failed : .complete)
                 }
                 if generator.next() % 3 == 0 { harness.scale(UInt64(generator.next() % 8)) }
-                harness.downNodes = generator.next() % 5 == 0 ? ["b"] : []
+                harness.nodes.down = generator.next() % 5 == 0 ? ["b"] : []
                 _ = harness.reconcile()
                 let replicas = Int(harness.service.spec.mode.replicas ?? 0)
                 let slots = harness.current.compactMap(\.slot)

@@ -22,6 +22,7 @@ public struct OrchestrationLoop: Sendable {
     public func run() async throws {
         var seen: Revision = 0
         var wakeAt: Timestamp?
+        var failures = 0
         while !Task.isCancelled {
             let snapshot = try await nextSnapshot(after: seen, wakeAt: wakeAt)
             seen = snapshot.revision
@@ -33,6 +34,7 @@ public struct OrchestrationLoop: Sendable {
                     if let revision = try await apply(pass, to: snapshot) {
                         _ = try await manager.view.snapshot(atLeast: revision)
                     }
+                    failures = 0
                     continue
                 }
                 let decisions = SchedulingPass.run(
@@ -40,9 +42,21 @@ public struct OrchestrationLoop: Sendable {
                 if let revision = try await apply(decisions, to: snapshot) {
                     _ = try await manager.view.snapshot(atLeast: revision)
                 }
+                failures = 0
             } catch let error as StarlingError where error.code == .outOfSequence {
                 // Something changed under the plan: the next snapshot has it; plan again from there.
                 manager.logger.debug("orchestration plan raced with another write; planning again")
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                // A plan the store refused must not stop orchestration for good: plan again from the current
+                // snapshot after a pause that grows while the failures go on (0.1 s, doubling, at most 5 s).
+                failures += 1
+                let pause = min(Int64(100_000_000) << min(failures - 1, 6), 5_000_000_000)
+                manager.logger.error(
+                    "orchestration pass failed; planning again",
+                    metadata: ["error": "\(error)", "failures": "\(failures)", "retryIn": "\(pause / 1_000_000) ms"])
+                wakeAt = manager.now().adding(nanoseconds: pause)
             }
         }
     }

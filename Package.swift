@@ -11,6 +11,7 @@ import Foundation
 //   StarlingManager          swarm control, CA/join service, dispatcher, node health   (model, store, pki, control plane)
 //   StarlingScheduler        placement: filters, explanations, spread ranking; pure over a snapshot (model)
 //   StarlingOrchestrator     reconcilers as pure functions: replicated/global/job orchestration, restarts (model)
+//   StarlingImage            images: references, content store, registry client, archives, layers, overlayfs (model)
 //   StarlingExecutor         runs tasks: the executor protocol, process executor, cgroups, health checks (model)
 //   StarlingAgent            agent session: register, heartbeat, reconnect             (model, pki, control plane)
 //   StarlingAPI              Docker Engine API over HTTP (Hummingbird)                 (model)
@@ -124,6 +125,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "StarlingImage",
+            dependencies: [
+                "StarlingModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "StarlingExecutor",
             dependencies: [
                 "StarlingModel",
@@ -223,6 +237,21 @@ let package = Package(
                 "StarlingTestSupport", "StarlingAgent", "StarlingExecutor", "StarlingModel", "StarlingControlPlane",
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "StarlingImageTests",
+            dependencies: [
+                "StarlingImage", "StarlingModel", "StarlingTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "StarlingExecutorTests", dependencies: ["StarlingTestSupport", "StarlingExecutor", "StarlingModel"],
             swiftSettings: strict),

@@ -93,7 +93,7 @@ final class Inflater {
         var lengths: [UInt8] = []
         lengths.reserveCapacity(literalCount + distanceCount)
         while lengths.count < literalCount + distanceCount {
-            let symbol = try codeLengthCode.decode(bits)
+            let symbol = try codeLengthCode.decode(&bits.stream)
             switch symbol {
             case 0...15:
                 lengths.append(UInt8(symbol))
@@ -129,28 +129,34 @@ final class Inflater {
         0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
     ]
 
-    /// Decodes until the output reaches `target` bytes or the block ends; true at the end of the block.
+    /// Decodes until the output reaches `target` bytes or the block ends; true at the end of the block. The loop
+    /// works on local copies of the output and the bit stream: class properties would cost an exclusivity check
+    /// per access, and appending a slice of the output to itself would copy the whole buffer.
     private func decodeSymbols(literals: HuffmanCode, distances: HuffmanCode, until target: Int) throws -> Bool {
-        while output.count < target {
-            let symbol = Int(try literals.decode(bits))
+        var out: [UInt8] = []
+        swap(&out, &output)
+        var stream = bits.stream
+        defer {
+            swap(&out, &output)
+            bits.stream = stream
+        }
+        while out.count < target {
+            let symbol = Int(try literals.decode(&stream))
             if symbol < 256 {
-                output.append(UInt8(symbol))
+                out.append(UInt8(truncatingIfNeeded: symbol))
                 continue
             }
             if symbol == 256 { return true }
             let lengthIndex = symbol - 257
             guard lengthIndex < 29 else { throw ArchiveError.corrupt("deflate: bad length symbol") }
-            let length = Self.lengthBase[lengthIndex] + Int(try bits.read(Self.lengthExtra[lengthIndex]))
-            let distanceIndex = Int(try distances.decode(bits))
+            let length = Self.lengthBase[lengthIndex] + Int(try stream.read(Self.lengthExtra[lengthIndex]))
+            let distanceIndex = Int(try distances.decode(&stream))
             guard distanceIndex < 30 else { throw ArchiveError.corrupt("deflate: bad distance symbol") }
-            let distance = Self.distanceBase[distanceIndex] + Int(try bits.read(Self.distanceExtra[distanceIndex]))
-            guard distance <= output.count else { throw ArchiveError.corrupt("deflate: distance too far back") }
-            let start = output.count - distance
-            if distance >= length {
-                output.append(contentsOf: output[start..<(start + length)])
-            } else {
-                for offset in 0..<length { output.append(output[start + offset]) }
-            }
+            let distance = Self.distanceBase[distanceIndex] + Int(try stream.read(Self.distanceExtra[distanceIndex]))
+            guard distance <= out.count else { throw ArchiveError.corrupt("deflate: distance too far back") }
+            let start = out.count - distance
+            out.reserveCapacity(out.count + length)
+            for offset in 0..<length { out.append(out[start &+ offset]) }
         }
         return false
     }
@@ -204,7 +210,7 @@ struct HuffmanCode {
         }
     }
 
-    func decode(_ bits: BitReader) throws -> UInt16 {
+    func decode(_ bits: inout BitStream) throws -> UInt16 {
         let available = try bits.peek(15)
         let entry = fast[Int(available & UInt64(1 << Self.fastBits - 1))]
         if entry != 0 {
@@ -242,8 +248,20 @@ struct HuffmanCode {
     private init() {}
 }
 
-/// Reads a byte stream as bits, least significant bit of each byte first, as DEFLATE packs them.
+/// The bit stream that the inflater and the gzip framing share (a class, so both see one position).
 final class BitReader {
+    var stream: BitStream
+
+    init(_ source: any ByteReader) { stream = BitStream(source: source) }
+
+    func read(_ wanted: Int) throws -> UInt64 { try stream.read(wanted) }
+    func alignToByte() { stream.alignToByte() }
+    func readAlignedBytes(_ wanted: Int) throws -> [UInt8] { try stream.readAlignedBytes(wanted) }
+    func readAlignedByte() throws -> UInt8? { try stream.readAlignedByte() }
+}
+
+/// Reads a byte stream as bits, least significant bit of each byte first, as DEFLATE packs them.
+struct BitStream {
     private let source: any ByteReader
     private var input: [UInt8] = []
     private var inputOffset = 0
@@ -252,10 +270,10 @@ final class BitReader {
     /// Zero bits added past the end of the input so that a short final code can be looked up.
     private var padding = 0
 
-    init(_ source: any ByteReader) { self.source = source }
+    init(source: any ByteReader) { self.source = source }
 
     /// The next `wanted` bits (at most 56) without consuming them; zeros past the end of the input.
-    func peek(_ wanted: Int) throws -> UInt64 {
+    mutating func peek(_ wanted: Int) throws -> UInt64 {
         while count < wanted {
             guard let byte = try nextByte() else {
                 padding += wanted - count
@@ -268,13 +286,13 @@ final class BitReader {
         return buffer & ((1 << UInt64(wanted)) - 1)
     }
 
-    func consume(_ used: Int) throws {
+    mutating func consume(_ used: Int) throws {
         guard count - padding >= used else { throw ArchiveError.corrupt("deflate: unexpected end of data") }
         buffer >>= UInt64(used)
         count -= used
     }
 
-    func read(_ wanted: Int) throws -> UInt64 {
+    mutating func read(_ wanted: Int) throws -> UInt64 {
         if wanted == 0 { return 0 }
         let value = try peek(wanted)
         try consume(wanted)
@@ -282,14 +300,14 @@ final class BitReader {
     }
 
     /// Drops the bits left in the current byte.
-    func alignToByte() {
+    mutating func alignToByte() {
         let drop = count % 8
         buffer >>= UInt64(drop)
         count -= drop
     }
 
     /// Up to `wanted` whole bytes after `alignToByte`, from the bit buffer first; throws at the end of the input.
-    func readAlignedBytes(_ wanted: Int) throws -> [UInt8] {
+    mutating func readAlignedBytes(_ wanted: Int) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while count - padding >= 8, bytes.count < wanted {
             bytes.append(UInt8(truncatingIfNeeded: buffer))
@@ -309,12 +327,12 @@ final class BitReader {
     }
 
     /// The next aligned byte, or nil at the end of the input.
-    func readAlignedByte() throws -> UInt8? {
+    mutating func readAlignedByte() throws -> UInt8? {
         if count - padding >= 8 { return try readAlignedBytes(1).first }
         return try nextByte()
     }
 
-    private func nextByte() throws -> UInt8? {
+    private mutating func nextByte() throws -> UInt8? {
         if inputOffset == input.count {
             input = try source.read(maxLength: 1 << 16)
             inputOffset = 0

@@ -160,15 +160,40 @@ struct RegistryPullTests {
         try await world.shutdown()
     }
 
-    @Test func pushedOCIArchivesPullToo() async throws {
+    @Test func pullsThisPlatformFromAnIndexByTagAndByDigest() async throws {
         let world = try World()
         let registry = try await RegistryProcess(scratch: world.scratch, name: "registry", client: world.client)
         let layers = [try TestImages.busyboxLayer()]
         let archive = try world.scratch.file("oci.tar", try TestImages.ociArchive(layers: layers, refName: "1.0"))
-        try registry.push("oci-archive:\(archive):1.0", to: "starling/oci:1.0")
+        try registry.push("oci-archive:\(archive):1.0", to: "starling/oci:1.0", all: true)
         let result = try await world.puller().pull("\(registry.host)/starling/oci:1.0")
+        #expect(result.record.target.mediaType == MediaType.ociIndex)
+        #expect(result.record.manifest.digest != result.record.target.digest)
+        #expect(result.record.platform.normalized == ImagePlatform.host())
         #expect(result.record.diffIDs == layers.map { .sha256(of: $0) })
         #expect(try await Self.run(result.record, in: world, ["/bin/busybox", "echo", "oci"]) == "oci\n")
+
+        // By the index's digest, into another store: the same image, named by digest only.
+        let second = try ImageStore(root: world.scratch.path + "/second")
+        let pinned = "\(registry.host)/starling/oci@\(result.record.target.digest)"
+        let byDigest = try await ImagePuller(store: second, registry: RegistryClient(httpClient: world.client))
+            .pull(pinned)
+        #expect(byDigest.record == result.record)
+        #expect(await second.images().map(\.repoDigests) == [[pinned]])
+        #expect(await second.images().map(\.repoTags) == [[]])
+        // Another platform's node picks the other manifest.
+        guard case .index(let index) = try ManifestDocument(decoding: second.readBlob(result.record.target.digest))
+        else {
+            Issue.record("the pulled target is not an index")
+            return
+        }
+        let other = try #require(
+            index.manifests.first { $0.platform?.architecture != ImagePlatform.host().architecture })
+        let foreign = try await ImagePuller(
+            store: second, registry: RegistryClient(httpClient: world.client), platform: try #require(other.platform)
+        ).pull(pinned)
+        #expect(foreign.record.manifest.digest == other.digest)
+        #expect(foreign.record.platform.architecture == other.platform?.architecture)
         try await world.shutdown()
     }
 

@@ -101,10 +101,11 @@ final class RegistryProcess: @unchecked Sendable {
     }
 
     /// Pushes an archive (`docker-archive:PATH` or `oci-archive:PATH`) to `name` with skopeo.
-    func push(_ source: String, to name: String, credentials: String? = nil) throws {
+    func push(_ source: String, to name: String, credentials: String? = nil, all: Bool = false) throws {
         guard let skopeo = Self.skopeo else { throw ProcessFailure(command: "skopeo", status: -1, output: "missing") }
         var arguments = ["--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"]
         if let credentials { arguments += ["--dest-creds", credentials] }
+        if all { arguments.append("--all") }
         try Scratch.run(skopeo, arguments + [source, "docker://\(host)/\(name)"])
     }
 

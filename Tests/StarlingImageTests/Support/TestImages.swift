@@ -98,7 +98,7 @@ enum TestImages {
         return tar.finished()
     }
 
-    /// An OCI image layout archive: an index with this platform's manifest and a foreign one, gzip layers.
+    /// An OCI image layout archive: an index with this platform's manifest and another platform's, gzip layers.
     static func ociArchive(layers: [[UInt8]], refName: String?, imageName: String? = nil) throws -> [UInt8] {
         var blobs: [ContentDigest: [UInt8]] = [:]
         let diffIDs = layers.map { ContentDigest.sha256(of: $0) }
@@ -117,13 +117,20 @@ enum TestImages {
         let manifest = try encode(ImageManifest(config: configDescriptor, layers: layerDescriptors))
         let manifestDigest = ContentDigest.sha256(of: manifest)
         blobs[manifestDigest] = manifest
+        // A second platform's image with the same layers, so that the index offers a real choice.
         let host = ImagePlatform.host()
         let other = ImagePlatform(os: "linux", architecture: host.architecture == "s390x" ? "ppc64le" : "s390x")
+        let otherConfig = try Self.config(diffIDs: diffIDs, platform: other)
+        let otherConfigDescriptor = Descriptor(
+            mediaType: MediaType.ociConfig, digest: .sha256(of: otherConfig), size: Int64(otherConfig.count))
+        blobs[otherConfigDescriptor.digest] = otherConfig
+        let otherManifest = try encode(ImageManifest(config: otherConfigDescriptor, layers: layerDescriptors))
+        blobs[.sha256(of: otherManifest)] = otherManifest
         let index = try encode(
             ImageIndex(manifests: [
                 Descriptor(
-                    mediaType: MediaType.ociManifest, digest: .sha256(of: Array("absent".utf8)), size: 10,
-                    platform: other),
+                    mediaType: MediaType.ociManifest, digest: .sha256(of: otherManifest),
+                    size: Int64(otherManifest.count), platform: other),
                 Descriptor(
                     mediaType: MediaType.ociManifest, digest: manifestDigest, size: Int64(manifest.count),
                     platform: host),

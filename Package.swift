@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "StarlingExecutor",
             dependencies: [
-                "StarlingModel",
+                "StarlingModel", "StarlingImage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -254,7 +254,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StarlingExecutorTests", dependencies: ["StarlingTestSupport", "StarlingExecutor", "StarlingModel"],
-            swiftSettings: strict),
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "StarlingModelTests", dependencies: ["StarlingModel"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(

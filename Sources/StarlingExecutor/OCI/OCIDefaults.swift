@@ -1,3 +1,9 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What Docker puts in every container's spec (moby `oci.DefaultLinuxSpec`), so a Starling container looks the same
 /// from inside.
 public enum OCIDefaults {
@@ -58,6 +64,32 @@ public enum OCIDefaults {
     /// dockerd's and containerd's `LimitNOFILE=infinity` (1048576, the kernel's `fs.nr_open` default) from their
     /// systemd units. Starling's daemon may run with any limit, so the value is written into the spec.
     public static let openFiles = OCISpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1_048_576, soft: 1_048_576)
+
+    /// `openFiles`, lowered to what this process may grant: a runtime without `CAP_SYS_RESOURCE` (some sandboxes
+    /// drop it even for root) cannot raise a hard limit above its own, and runc then fails to start the container
+    /// ("error setting rlimit type 7: operation not permitted").
+    public static func openFiles(grantableBy process: (soft: UInt64, hard: UInt64)?) -> OCISpec.Rlimit {
+        guard let process, !canRaiseLimits() else { return openFiles }
+        let limit = min(openFiles.hard, process.hard)
+        return OCISpec.Rlimit(type: openFiles.type, hard: limit, soft: limit)
+    }
+
+    /// This process's `RLIMIT_NOFILE`.
+    public static func currentOpenFiles() -> (soft: UInt64, hard: UInt64)? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+    }
+
+    /// Whether this process has `CAP_SYS_RESOURCE` in its effective set (`/proc/self/status`, `CapEff`).
+    static func canRaiseLimits() -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        let capSysResource: UInt64 = 24
+        return mask & (1 << capSysResource) != 0
+    }
 
     /// `ulimit` names Docker accepts (go-units), each `RLIMIT_` + its upper-case name.
     public static let ulimitNames: Set<String> = [

@@ -41,14 +41,19 @@ public struct OCISpecBuilder: Sendable {
     /// Whether the memory cgroup accounts swap (`memory.memsw.*` exists): Docker then caps memory plus swap at
     /// twice the memory limit, and otherwise leaves swap alone.
     public var swapAccounting: Bool
+    /// The open-files limit of a task that sets no `nofile` ulimit: Docker's unless the node cannot grant it
+    /// (`OCIDefaults.openFiles(grantableBy:)`).
+    public var openFiles: OCISpec.Rlimit
     /// The host directory of a `volume` mount (created on the node if missing, kept after the task). Throws if
     /// the volume cannot be provided.
     public var volumePath: @Sendable (Mount) throws -> String
 
     public init(
         rootFileSystem: String, cgroupsPath: String? = nil, network: Network, initBinary: String? = nil,
-        swapAccounting: Bool = false, volumePath: @escaping @Sendable (Mount) throws -> String
+        swapAccounting: Bool = false, openFiles: OCISpec.Rlimit = OCIDefaults.openFiles,
+        volumePath: @escaping @Sendable (Mount) throws -> String
     ) {
+        self.openFiles = openFiles
         self.rootFileSystem = rootFileSystem
         self.cgroupsPath = cgroupsPath
         self.network = network
@@ -85,7 +90,7 @@ public struct OCISpecBuilder: Sendable {
             user: try accounts.resolve(command.user, extraGroups: spec.groups ?? []),
             args: args, env: command.environment, cwd: command.workingDirectory,
             capabilities: OCISpec.Capabilities(OCIDefaults.capabilities),
-            rlimits: try Self.rlimits(spec.ulimits ?? []),
+            rlimits: try Self.rlimits(spec.ulimits ?? [], openFiles: openFiles),
             noNewPrivileges: spec.privileges?.noNewPrivileges == true)
 
         let taskMounts = try OCIMounts.taskMounts(spec.mounts ?? [], volumePath: volumePath)
@@ -145,7 +150,9 @@ public struct OCISpecBuilder: Sendable {
 
     /// `ContainerSpec.Ulimits` as rlimits (dockerd's `WithRlimits`), with Docker's open-files default unless the
     /// task sets `nofile`. -1 is unlimited.
-    static func rlimits(_ ulimits: [ContainerSpec.Ulimit]) throws(StarlingError) -> [OCISpec.Rlimit] {
+    static func rlimits(
+        _ ulimits: [ContainerSpec.Ulimit], openFiles: OCISpec.Rlimit
+    ) throws(StarlingError) -> [OCISpec.Rlimit] {
         var result: [OCISpec.Rlimit] = []
         for ulimit in ulimits {
             let name = ulimit.name ?? ""
@@ -160,9 +167,7 @@ public struct OCISpecBuilder: Sendable {
             result.removeAll { $0.type == type }
             result.append(OCISpec.Rlimit(type: type, hard: unlimitedIfNegative(hard), soft: unlimitedIfNegative(soft)))
         }
-        if !result.contains(where: { $0.type == OCIDefaults.openFiles.type }) {
-            result.insert(OCIDefaults.openFiles, at: 0)
-        }
+        if !result.contains(where: { $0.type == openFiles.type }) { result.insert(openFiles, at: 0) }
         return result
     }
 

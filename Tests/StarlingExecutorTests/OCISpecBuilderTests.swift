@@ -102,3 +102,23 @@ import Testing
         #expect(try build(spec).linux.rootfsPropagation == "shared")
     }
 }
+
+/// Docker's capability tweaks.
+@Suite struct OCICapabilityTests {
+    @Test func addsAndDropsAdjustTheDefaults() throws {
+        #expect(try OCICapabilities.tweak(adds: [], drops: []) == OCIDefaults.capabilities)
+        let tweaked = try OCICapabilities.tweak(adds: ["sys_ptrace", "CAP_CHOWN"], drops: ["net_raw"])
+        #expect(tweaked == OCIDefaults.capabilities.filter { $0 != "CAP_NET_RAW" } + ["CAP_SYS_PTRACE"])
+    }
+
+    @Test func allMeansEveryCapability() throws {
+        #expect(try OCICapabilities.tweak(adds: ["ALL"], drops: ["SYS_ADMIN"]).count == 40)
+        #expect(try OCICapabilities.tweak(adds: ["kill"], drops: ["all"]) == ["CAP_KILL"])
+    }
+
+    @Test func unknownNamesAreRefused() throws {
+        #expect(throws: StarlingError.invalidArgument("unknown capability: \"CAP_FLY\"")) {
+            try OCICapabilities.tweak(adds: ["fly"], drops: [])
+        }
+    }
+}

@@ -19,6 +19,10 @@ import Testing
         OCISpecBuilder(
             rootFileSystem: "/var/lib/starling/containers/\(taskID)/rootfs", cgroupsPath: "/starling/\(taskID)",
             network: network, initBinary: "/usr/bin/tini-static", swapAccounting: true,
+            networkFiles: NetworkFiles(
+                resolvConf: "/var/lib/starling/containers/\(taskID)/resolv.conf",
+                hostname: "/var/lib/starling/containers/\(taskID)/hostname",
+                hosts: "/var/lib/starling/containers/\(taskID)/hosts"),
             volumePath: { mount in "/var/lib/starling/volumes/\(mount.source ?? "anonymous")/_data" })
     }
 
@@ -53,6 +57,8 @@ import Testing
         spec.groups = ["root"]
         spec.hostname = "web-1"
         spec.tty = true
+        spec.capabilityAdd = ["net_admin"]
+        spec.capabilityDrop = ["CAP_MKNOD", "NET_RAW"]
         try check("command-env-user", spec, network: .namespace(path: "/run/netns/web"))
     }
 
@@ -78,6 +84,7 @@ import Testing
                 bindOptions: .init(propagation: .rslave)),
             Mount(type: .volume, source: "logs", target: "/var/log/app", readOnly: true),
             Mount(type: .tmpfs, target: "/dev/shm", tmpfsOptions: .init(sizeBytes: 1_000_000)),
+            Mount(type: .bind, source: "/srv/hosts", target: "/etc/hosts", readOnly: true),
         ]
         var spec = ContainerSpec(image: "busybox:latest", mounts: mounts)
         spec.useInit = true

@@ -51,6 +51,22 @@ enum OCIMounts {
         return Converted(mounts: sortedByDepth(result), rootfsPropagation: rootfsPropagation)
     }
 
+    /// dockerd's `NetworkMounts`: `/etc/resolv.conf`, `/etc/hostname`, `/etc/hosts`, writable unless the root is
+    /// read-only, each skipped when the task mounts that path itself.
+    static func networkFileMounts(
+        _ files: NetworkFiles, readOnlyRoot: Bool, taskMounts: [OCISpec.Mount]
+    ) -> [OCISpec.Mount] {
+        let taken = Set(taskMounts.map(\.destination))
+        let options = readOnlyRoot ? ["rbind", "ro", "rprivate"] : ["rbind", "rprivate"]
+        let files = [
+            ("/etc/resolv.conf", files.resolvConf), ("/etc/hostname", files.hostname), ("/etc/hosts", files.hosts),
+        ]
+        return files.compactMap { destination, source in
+            guard let source, !taken.contains(destination) else { return nil }
+            return OCISpec.Mount(destination: destination, type: "bind", source: source, options: options)
+        }
+    }
+
     /// The defaults a task mount does not replace (same destination; everything under `/dev/` when the task mounts
     /// `/dev`), then the task's mounts.
     static func merge(defaults: [OCISpec.Mount], task: [OCISpec.Mount]) -> [OCISpec.Mount] {

@@ -66,16 +66,19 @@ public struct OCISpec: Codable, Sendable, Equatable {
     }
 
     /// The process's capability sets. Docker leaves the inheritable set empty (since 20.10.14, CVE-2022-24769) and
-    /// sets no ambient capabilities.
+    /// sets no ambient capabilities; a process that does not run as root gets only the bounding set, as after an
+    /// `execve` by a non-root user.
     public struct Capabilities: Codable, Sendable, Equatable {
         public var bounding: [String]
-        public var effective: [String]
-        public var permitted: [String]
+        /// Optional: absent for a non-root user.
+        public var effective: [String]?
+        /// Optional: absent for a non-root user.
+        public var permitted: [String]?
 
-        public init(_ capabilities: [String]) {
+        public init(_ capabilities: [String], root: Bool = true) {
             bounding = capabilities
-            effective = capabilities
-            permitted = capabilities
+            effective = root ? capabilities : nil
+            permitted = root ? capabilities : nil
         }
     }
 

@@ -19,6 +19,20 @@ public struct ContainerTask: Sendable, Equatable {
     }
 }
 
+/// The files dockerd writes for each container and binds over the image's: the resolver configuration, the
+/// hostname and the hosts table. Each is an optional host path; an absent one is not mounted.
+public struct NetworkFiles: Sendable, Equatable {
+    public var resolvConf: String?
+    public var hostname: String?
+    public var hosts: String?
+
+    public init(resolvConf: String? = nil, hostname: String? = nil, hosts: String? = nil) {
+        self.resolvConf = resolvConf
+        self.hostname = hostname
+        self.hosts = hosts
+    }
+}
+
 /// Makes a container's `config.json` from a task, as dockerd makes it for a Swarm task's container. Pure: the node's
 /// facts (root file system path, network, init binary, volumes) come in as values and closures.
 public struct OCISpecBuilder: Sendable {
@@ -44,6 +58,8 @@ public struct OCISpecBuilder: Sendable {
     /// The open-files limit of a task that sets no `nofile` ulimit: Docker's unless the node cannot grant it
     /// (`OCIDefaults.openFiles(grantableBy:)`).
     public var openFiles: OCISpec.Rlimit
+    /// Bound into the container after the task's mounts, unless the task mounts the same path.
+    public var networkFiles: NetworkFiles
     /// The host directory of a `volume` mount (created on the node if missing, kept after the task). Throws if
     /// the volume cannot be provided.
     public var volumePath: @Sendable (Mount) throws -> String
@@ -51,8 +67,9 @@ public struct OCISpecBuilder: Sendable {
     public init(
         rootFileSystem: String, cgroupsPath: String? = nil, network: Network, initBinary: String? = nil,
         swapAccounting: Bool = false, openFiles: OCISpec.Rlimit = OCIDefaults.openFiles,
-        volumePath: @escaping @Sendable (Mount) throws -> String
+        networkFiles: NetworkFiles = NetworkFiles(), volumePath: @escaping @Sendable (Mount) throws -> String
     ) {
+        self.networkFiles = networkFiles
         self.openFiles = openFiles
         self.rootFileSystem = rootFileSystem
         self.cgroupsPath = cgroupsPath
@@ -68,13 +85,16 @@ public struct OCISpecBuilder: Sendable {
 
     /// The spec for `task`, whose root file system has `accounts` as its user database. Throws
     /// `StarlingError.invalidArgument` in Docker's words for what Docker refuses (no command, unknown user,
-    /// relative paths, bad ulimits, sysctls outside the container's namespaces, `Init` without an init binary).
+    /// relative paths, bad ulimits, unknown capabilities, sysctls outside the container's namespaces, `Init` without
+    /// an init binary).
     public func build(_ task: ContainerTask, accounts: ContainerAccounts) throws -> OCISpec {
         let spec = task.spec
         let hostname = hostname(for: task)
         let command = try ContainerCommand.resolve(spec, image: task.image, hostname: hostname)
         var args = command.args
-        var extraMounts: [OCISpec.Mount] = []
+        let taskMounts = try OCIMounts.taskMounts(spec.mounts ?? [], volumePath: volumePath)
+        var extraMounts = OCIMounts.networkFileMounts(
+            networkFiles, readOnlyRoot: spec.readOnly == true, taskMounts: taskMounts.mounts)
         if spec.useInit == true {
             guard let initBinary else {
                 throw StarlingError.invalidArgument(
@@ -85,15 +105,15 @@ public struct OCISpecBuilder: Sendable {
                 .init(destination: OCIDefaults.initPath, type: "bind", source: initBinary, options: ["bind", "ro"]))
         }
 
+        let user = try accounts.resolve(command.user, extraGroups: spec.groups ?? [])
+        let capabilities = try OCICapabilities.tweak(adds: spec.capabilityAdd ?? [], drops: spec.capabilityDrop ?? [])
         let process = OCISpec.Process(
-            terminal: spec.tty == true,
-            user: try accounts.resolve(command.user, extraGroups: spec.groups ?? []),
-            args: args, env: command.environment, cwd: command.workingDirectory,
-            capabilities: OCISpec.Capabilities(OCIDefaults.capabilities),
+            terminal: spec.tty == true, user: user, args: args, env: command.environment,
+            cwd: command.workingDirectory,
+            capabilities: OCISpec.Capabilities(capabilities, root: user.uid == 0),
             rlimits: try Self.rlimits(spec.ulimits ?? [], openFiles: openFiles),
             noNewPrivileges: spec.privileges?.noNewPrivileges == true)
 
-        let taskMounts = try OCIMounts.taskMounts(spec.mounts ?? [], volumePath: volumePath)
         let linux = OCISpec.Linux(
             namespaces: namespaces(),
             maskedPaths: OCIDefaults.maskedPaths,

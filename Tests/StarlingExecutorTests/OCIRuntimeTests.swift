@@ -87,6 +87,13 @@ struct OCIRuntimeTests {
         #expect(try await bundle.run(spec) == 7)
     }
 
+    @Test func aMissingWorkingDirectoryIsCreatedByTheRuntime() async throws {
+        let bundle = try Bundle()
+        defer { bundle.directory.remove() }
+        let spec = ContainerSpec(command: ["sh", "-c", "test \"$(pwd)\" = /work/here && exit 9"], dir: "/work/here")
+        #expect(try await bundle.run(spec) == 9)
+    }
+
     @Test func aReadOnlyRootRefusesWritesButTmpfsMountsTakeThem() async throws {
         let bundle = try Bundle()
         defer { bundle.directory.remove() }

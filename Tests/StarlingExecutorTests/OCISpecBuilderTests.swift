@@ -32,6 +32,17 @@ import Testing
         #expect(try build(spec).hostname == "web")
     }
 
+    @Test func namespacesFollowTheNetworkAndTheCgroupVersion() throws {
+        #expect(try build(ContainerSpec()).linux.namespaces.map(\.type) == ["mount", "uts", "pid", "ipc"])
+        var joined = builder(network: .namespace(path: "/run/netns/n1"))
+        joined.cgroupNamespace = true
+        #expect(
+            try build(ContainerSpec(), builder: joined).linux.namespaces == [
+                .init(type: "mount"), .init(type: "network", path: "/run/netns/n1"), .init(type: "uts"),
+                .init(type: "pid"), .init(type: "ipc"), .init(type: "cgroup"),
+            ])
+    }
+
     @Test func initNeedsAnInitBinary() throws {
         var spec = ContainerSpec()
         spec.useInit = true

@@ -58,6 +58,9 @@ public struct OCISpecBuilder: Sendable {
     /// The open-files limit of a task that sets no `nofile` ulimit: Docker's unless the node cannot grant it
     /// (`OCIDefaults.openFiles(grantableBy:)`).
     public var openFiles: OCISpec.Rlimit
+    /// Whether the container gets a cgroup namespace of its own: dockerd's default on a cgroup v2 host (on v1 and
+    /// hybrid hosts, like this one, it shares the host's).
+    public var cgroupNamespace: Bool
     /// Bound into the container after the task's mounts, unless the task mounts the same path.
     public var networkFiles: NetworkFiles
     /// The host directory of a `volume` mount (created on the node if missing, kept after the task). Throws if
@@ -67,8 +70,10 @@ public struct OCISpecBuilder: Sendable {
     public init(
         rootFileSystem: String, cgroupsPath: String? = nil, network: Network, initBinary: String? = nil,
         swapAccounting: Bool = false, openFiles: OCISpec.Rlimit = OCIDefaults.openFiles,
-        networkFiles: NetworkFiles = NetworkFiles(), volumePath: @escaping @Sendable (Mount) throws -> String
+        networkFiles: NetworkFiles = NetworkFiles(), cgroupNamespace: Bool = false,
+        volumePath: @escaping @Sendable (Mount) throws -> String
     ) {
+        self.cgroupNamespace = cgroupNamespace
         self.networkFiles = networkFiles
         self.openFiles = openFiles
         self.rootFileSystem = rootFileSystem
@@ -138,11 +143,12 @@ public struct OCISpecBuilder: Sendable {
         }
     }
 
-    /// Docker's order: mount, network, uts, pid, ipc.
+    /// Docker's order: mount, network, uts, pid, ipc, then cgroup.
     func namespaces() -> [OCISpec.Namespace] {
         var result = [OCISpec.Namespace(type: "mount")]
         if case .namespace(let path) = network { result.append(OCISpec.Namespace(type: "network", path: path)) }
         result += [OCISpec.Namespace(type: "uts"), OCISpec.Namespace(type: "pid"), OCISpec.Namespace(type: "ipc")]
+        if cgroupNamespace { result.append(OCISpec.Namespace(type: "cgroup")) }
         return result
     }
 

@@ -97,6 +97,15 @@ import Testing
         #expect(destinations == ["/proc", "/sys", "/sys/fs/cgroup", "/dev"])
     }
 
+    @Test func theOpenFilesDefaultIsDockersUnlessTheNodeCannotGrantIt() {
+        #expect(OCIDefaults.openFiles(grantableBy: nil) == OCIDefaults.openFiles)
+        let lowered = OCIDefaults.openFiles(grantableBy: (soft: 1024, hard: 4096))
+        #expect(
+            lowered
+                == (OCIDefaults.canRaiseLimits()
+                    ? OCIDefaults.openFiles : OCISpec.Rlimit(type: "RLIMIT_NOFILE", hard: 4096, soft: 4096)))
+    }
+
     @Test func tmpfsSizesTakeDockersSuffixes() {
         #expect(OCIMounts.tmpfsSize(2 << 30) == "2g")
         #expect(OCIMounts.tmpfsSize(3 << 20) == "3m")

@@ -11,7 +11,7 @@ if [ "$(id -u)" = 0 ]; then
   log "installing Debian packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq libsqlite3-dev iproute2 procps psmisc python3-pip docker-registry skopeo busybox-static >/dev/null
+  apt-get install -y -qq libsqlite3-dev iproute2 procps psmisc python3-pip docker-registry skopeo busybox-static runc >/dev/null
 fi
 if ! python3 -c 'import docker' 2>/dev/null; then
   log "installing the python docker SDK"

@@ -77,7 +77,8 @@ final class BenchWorkspace: Sendable {
         }
     }
 
-    /// Kills every daemon still running and removes the directory (unless `keep`).
+    /// Kills every daemon still running and the task processes the daemons leave behind, and removes the directory
+    /// (unless `keep`).
     func cleanUp() {
         let running = children.withLock { children in
             defer { children = [] }
@@ -86,6 +87,7 @@ final class BenchWorkspace: Sendable {
         for child in running where !child.killAndWait() {
             progress("process \(child.pid) did not exit after SIGKILL; leaving it")
         }
+        TaskProcessSweep.sweep(under: directory)
         if keep {
             progress("kept the daemons' state and logs in \(directory)")
         } else {
@@ -125,13 +127,14 @@ final class BenchWorkspace: Sendable {
             startup: clock.now - start)
     }
 
-    /// Kills `daemons` and removes their directories.
+    /// Kills `daemons` and the task processes they ran, and removes their directories.
     func stop(_ daemons: [BenchDaemon]) {
         for daemon in daemons {
             if !daemon.process.killAndWait() {
                 progress("process \(daemon.process.pid) did not exit after SIGKILL; leaving it")
                 continue
             }
+            TaskProcessSweep.sweep(under: daemon.directory)
             children.withLock { children in children.removeAll { $0 === daemon.process } }
             if !keep { try? FileManager.default.removeItem(atPath: daemon.directory) }
         }

@@ -51,7 +51,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let binary = try resolveBinary()
+        let binary = try StarlingBinary.resolve(binary)
         #if DEBUG
             let build = "debug"
         #else
@@ -78,24 +78,6 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 Self.printFigures(try await load.run())
             }
         }
-    }
-
-    /// The starling binary: `--binary`, else `starling` in this executable's directory.
-    private func resolveBinary() throws -> String {
-        let path: String
-        if let binary {
-            path = binary
-        } else {
-            let executable =
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                ?? CommandLine.arguments[0]
-            path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("starling").path
-        }
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ValidationError(
-                "no starling binary at \(path): build it (swift build -c release --product starling) or pass --binary")
-        }
-        return path
     }
 
     // MARK: Report

@@ -7,5 +7,5 @@ struct StarlingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "starling-bench",
         abstract: "Benchmarks of Starling, printed beside Docker Swarm's figures on the same machines.",
-        subcommands: [ClusterBenchmark.self])
+        subcommands: [ClusterBenchmark.self, ServicesBenchmark.self])
 }

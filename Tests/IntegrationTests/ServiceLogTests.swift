@@ -54,7 +54,9 @@ import Testing
             echo warning >&2
             while [ ! -e \(trigger) ]; do sleep 0.05; done
             echo went
-            sleep 3600 & wait
+            while [ ! -e \(trigger)-exit ]; do sleep 0.05; done
+            echo failing
+            exit 3
             """
         let spec = ServiceSpec(
             name: "talker", labels: ["io.starling.runtime": "process"],
@@ -108,19 +110,14 @@ import Testing
         #expect(went.map(\.text) == Array(repeating: "went\n", count: 3))
         #expect(Set(went.map(\.taskID)) == Set(placement.keys))
 
-        // Scaled down to one: the two stopped tasks' output stays readable (task history), with their last words.
-        var current = try await ServiceTests.call(harness, "GET", "/services/\(created.id)", as: SwarmService.self)
-        current.spec.mode = .replicated(replicas: 1)
-        let update = try await harness.client("m1") { client in
-            try await client.raw(
-                method: "POST", path: "/v1.41/services/\(created.id)/update?version=\(current.version.index)",
-                headers: [("Content-Type", "application/json")], body: try StarlingJSON.encode(current.spec))
+        // The tasks fail: their replacements run, and the failed tasks' output stays readable (task history), last
+        // words included, as a stopped container's logs are.
+        FileManager.default.createFile(atPath: trigger + "-exit", contents: Data())
+        try await waitUntil("every first task said it is failing", timeout: .seconds(20)) {
+            let failing = try await Self.lines(harness, service: created.id).filter { $0.text == "failing\n" }
+            return Set(failing.map(\.taskID)) == Set(placement.keys)
         }
-        #expect(update.status == 200)
-        try await waitUntil("two tasks stopped and said so", timeout: .seconds(20)) {
-            try await Self.lines(harness, service: created.id).filter { $0.text == "stopping\n" }.count == 2
-        }
-        let afterScale = try await Self.lines(harness, service: created.id)
-        #expect(Set(afterScale.filter { $0.text == "started\n" }.map(\.taskID)) == Set(placement.keys))
+        let history = try await ServiceTests.call(harness, "GET", "/tasks", as: [SwarmTask].self)
+        #expect(history.filter { placement[$0.id] != nil }.allSatisfy { $0.status.state == .failed })
     }
 }

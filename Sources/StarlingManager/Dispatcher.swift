@@ -60,6 +60,8 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
             throw RPCError(code: .invalidArgument, message: "a session must start with a register message")
         }
         let (pushes, push) = AsyncStream<ManagerMessage>.makeStream()
+        let reports = ReportQueue()
+        defer { reports.finish() }
         let (session, period) = state.withLock { state -> (UInt64, Duration) in
             state.nextSession += 1
             let id = state.nextSession
@@ -84,6 +86,37 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
                     managers: try await manager.managerAddresses())))
         manager.logger.debug("session established", metadata: ["node": "\(peer.nodeID)", "session": "\(session)"])
 
+        try await withThrowingTaskGroup(of: Void.self) { recorder in
+            recorder.addTask {
+                // Task states, in the order the node sent them; what piled up meanwhile is written together. Apart
+                // from the session's reader, so that heartbeats never wait behind writes; it writes what is left
+                // after the session ends, so no state the node sent is lost.
+                try await reports.drain { updates in
+                    try await self.record(TaskStatusReport(updates: updates), from: peer.nodeID)
+                }
+            }
+            let ended: Result<Void, any Error>
+            do {
+                try await serve(
+                    session, of: peer.nodeID, registration: registration, messages: &messages, outbound: outbound,
+                    pushes: pushes, push: push, reports: reports)
+                ended = .success(())
+            } catch {
+                ended = .failure(error)
+            }
+            reports.finish()
+            try await recorder.waitForAll()
+            try ended.get()
+        }
+    }
+
+    /// Reads the agent's messages until its side of the stream ends, while writing acknowledgements and pushes and
+    /// following the node's assignments.
+    private func serve(
+        _ session: UInt64, of nodeID: String, registration: RegisterRequest,
+        messages: inout RPCAsyncSequence<AgentMessage, any Error>.AsyncIterator, outbound: RPCWriter<ManagerMessage>,
+        pushes: AsyncStream<ManagerMessage>, push: AsyncStream<ManagerMessage>.Continuation, reports: ReportQueue
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // The single writer of this stream: acknowledgements and pushed updates, in order.
@@ -93,19 +126,19 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
             }
             group.addTask {
                 // The node's assignments: the whole set again whenever it changes.
-                try await self.followAssignments(of: peer.nodeID, push: push)
+                try await self.followAssignments(of: nodeID, push: push)
             }
             // The session lasts as long as the agent's side of the stream.
             while let message = try await messages.next() {
                 switch message {
                 case .heartbeat(let heartbeat):
                     let (revived, period) = state.withLock { state in
-                        (state.health.heartbeat(peer.nodeID, session: session, at: clock.now), state.health.period)
+                        (state.health.heartbeat(nodeID, session: session, at: clock.now), state.health.period)
                     }
-                    if revived { try await markReady(peer.nodeID, registration: registration) }
+                    if revived { try await markReady(nodeID, registration: registration) }
                     push.yield(.heartbeatAck(HeartbeatAck(sequence: heartbeat.sequence, heartbeatPeriod: period)))
                 case .taskStatus(let report):
-                    try await record(report, from: peer.nodeID)
+                    reports.yield(report)
                 case .register, .unknown:
                     continue
                 }
@@ -122,7 +155,10 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         }
     }
 
-    /// Sends the node its assignments now and after every change to them, until the session ends.
+    /// Sends the node its assignments now and after every change to what it must act on, until the session ends.
+    /// A change of a task's observed state alone is not sent back: the node reported it, so it knows it (sending the
+    /// whole set again for every state a task passes through made a busy manager's work grow with the square of its
+    /// tasks).
     private func followAssignments(
         of nodeID: String, push: AsyncStream<ManagerMessage>.Continuation
     ) async throws {
@@ -130,7 +166,7 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         var sent: [SwarmTask]?
         var sequence: UInt64 = 0
         while !Task.isCancelled {
-            let tasks = Self.assignments(of: nodeID, in: snapshot)
+            let tasks = Self.assignments(of: nodeID, in: snapshot).map(Self.assignmentView)
             if tasks != sent {
                 sequence += 1
                 push.yield(.assignments(Assignments(sequence: sequence, tasks: tasks)))
@@ -140,9 +176,44 @@ public final class Dispatcher: DispatcherServiceHandler, Sendable {
         }
     }
 
+    /// The task as an assignment compares it: without what changes when the node reports (observed state, update
+    /// time, version). The state kept is `assigned`, or the terminal state when the task already ended — all a node
+    /// needs of a task it does not know yet (`TaskSupervisor` admits only tasks that have not progressed).
+    static func assignmentView(_ task: SwarmTask) -> SwarmTask {
+        var view = task
+        view.version = ObjectVersion(index: 0)
+        view.updatedAt = task.createdAt
+        let state: TaskState =
+            task.status.state.isTerminal ? task.status.state : task.status.state > .assigned ? .accepted : .assigned
+        view.status = TaskStatus(timestamp: task.createdAt, state: state, message: "")
+        return view
+    }
+
     /// Writes the task states a node reported, each only if it moves its task forward and the task is the
-    /// node's (observed state is the node's to write, and it never goes back).
+    /// node's (observed state is the node's to write, and it never goes back): in one transaction over the view's
+    /// latest snapshot, or, if a task changed meanwhile, one task at a time.
     private func record(_ report: TaskStatusReport, from nodeID: String) async throws {
+        let snapshot = manager.view.snapshot
+        var compares: [Compare] = []
+        var operations: [StarlingStore.Operation] = []
+        // One write per task (a transaction may not write a key twice): its latest state.
+        var latest: [String: TaskStatusReport.Update] = [:]
+        for update in report.updates { latest[update.taskID] = update }
+        for update in report.updates where latest[update.taskID] == update {
+            latest[update.taskID] = nil
+            guard var task = snapshot.object(SwarmTask.self, id: update.taskID), task.nodeID == nodeID,
+                update.status.state >= task.status.state
+            else { continue }
+            compares.append(ObjectStore.unchanged(SwarmTask.self, id: task.id, since: task.version))
+            task.status = update.status
+            task.updatedAt = manager.now()
+            operations.append(try ObjectStore.putOperation(task))
+        }
+        if !operations.isEmpty,
+            try await manager.objects.store.txn(Transaction(compares: compares, success: operations)).succeeded
+        {
+            return
+        }
         for update in report.updates {
             do {
                 _ = try await manager.objects.update(SwarmTask.self, id: update.taskID) { task in
@@ -245,5 +316,35 @@ final class SessionTable: Sendable {
         guard let push = sessions.withLock({ $0[nodeID]?.push }) else { return false }
         if case .enqueued = push.yield(message) { return true }
         return false
+    }
+}
+
+/// Task status reports of one session waiting to be written: the session's reader adds them without waiting, the
+/// recorder takes everything that piled up as one batch.
+final class ReportQueue: Sendable {
+    private let pending = Mutex<[TaskStatusReport.Update]>([])
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+
+    init() {
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func yield(_ report: TaskStatusReport) {
+        pending.withLock { $0 += report.updates }
+        ring.yield()
+    }
+
+    func finish() { ring.finish() }
+
+    /// Calls `record` with everything that piled up, each time there is something, until `finish`.
+    func drain(_ record: ([TaskStatusReport.Update]) async throws -> Void) async throws {
+        for await _ in doorbell {
+            let updates = pending.withLock { pending in
+                defer { pending = [] }
+                return pending
+            }
+            if !updates.isEmpty { try await record(updates) }
+        }
     }
 }

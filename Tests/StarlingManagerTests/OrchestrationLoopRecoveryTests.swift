@@ -77,7 +77,12 @@ import Testing
             #expect(store.failures.withLock { $0 } == 0, "the refused writes were tried again")
             loop.cancel()
             // The loop ends only because it was cancelled, not because of the refusals.
-            await #expect(throws: CancellationError.self) { try await loop.value }
+            do {
+                try await loop.value
+            } catch is CancellationError {
+            } catch {
+                Issue.record("the orchestration loop failed: \(error)")
+            }
             group.cancelAll()
         }
     }

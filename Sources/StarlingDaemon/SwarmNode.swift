@@ -97,11 +97,12 @@ actor SwarmNode: Service {
         let hostname = configuration.effectiveHostname
         let labels = configuration.engineLabels
         let generic = configuration.genericResources
-        let executors: [String: any TaskExecutor] = [
-            "process": ProcessExecutor(
-                configuration: .init(stateDirectory: stateDirectory + "/tasks", useCgroups: getuid() == 0),
-                logger: logger)
-        ]
+        let processes = ProcessExecutor(
+            configuration: .init(stateDirectory: stateDirectory + "/tasks", useCgroups: getuid() == 0), logger: logger)
+        // Tasks an earlier run of this daemon left running when it was killed are replaced by the managers: they must
+        // not run on beside their replacements.
+        _ = await processes.reclaimLeftovers()
+        let executors: [String: any TaskExecutor] = ["process": processes]
         let runtimes = executors.keys.sorted()
         let agent = AgentSession(
             identity: identity, managers: membership.managers.map(\.addr),

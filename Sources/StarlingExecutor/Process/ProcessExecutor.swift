@@ -30,10 +30,10 @@ public struct ProcessExecutor: TaskExecutor {
 
     public var runtime: String { "process" }
 
-    private let configuration: Configuration
-    private let logger: Logger
+    let configuration: Configuration
+    let logger: Logger
     private let clock: any Clock<Duration>
-    private let cgroupFileSystem: any CgroupFileSystem
+    let cgroupFileSystem: any CgroupFileSystem
     private let accounts: any AccountDatabase
 
     /// `clock` times grace periods and exec timeouts.

@@ -113,11 +113,11 @@ import Testing
         #expect(sink.batches.withLock { $0.allSatisfy { $0.subscriptionID == "s1" } })
     }
 
-    @Test func followingSendsNewEntriesUntilTheManagersEndTheSubscription() async throws {
+    @Test func followingSendsNewEntriesUntilTheManagersEndTheSubscription() async {
         let handle = LogHandle("t1", kept: [Self.entry("kept")])
         let sink = Sink()
         let publishing = Self.publishing([handle], sink: sink)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             group.addTask { await publishing.run() }
             publishing.start(LogSubscription(id: "s1", taskIDs: ["t1"], follow: true))
             await sink.waitFor { sink.messages == ["t1:kept\n"] }

@@ -99,7 +99,7 @@ import Testing
         let went = try await harness.client("m1") { client in
             let followed = try await client.serviceLogs(
                 created.id, options: LogRequestOptions(follow: true, tail: 0))
-            FileManager.default.createFile(atPath: trigger, contents: Data())
+            _ = FileManager.default.createFile(atPath: trigger, contents: Data())
             var went: [Line] = []
             var iterator = followed.makeAsyncIterator()
             while went.count < 3, let frame = try await iterator.next() {
@@ -112,7 +112,7 @@ import Testing
 
         // The tasks fail: their replacements run, and the failed tasks' output stays readable (task history), last
         // words included, as a stopped container's logs are.
-        FileManager.default.createFile(atPath: trigger + "-exit", contents: Data())
+        _ = FileManager.default.createFile(atPath: trigger + "-exit", contents: Data())
         try await waitUntil("every first task said it is failing", timeout: .seconds(20)) {
             let failing = try await Self.lines(harness, service: created.id).filter { $0.text == "failing\n" }
             return Set(failing.map(\.taskID)) == Set(placement.keys)

@@ -205,7 +205,7 @@ let package = Package(
             name: "StarlingBench",
             dependencies: [
                 "StarlingModel", "StarlingPKI", "StarlingControlPlane", "StarlingClient", "StarlingDev",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                "StarlingExecutor", .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -289,7 +289,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["StarlingModel", "StarlingClient", "StarlingDev"],
+            name: "IntegrationTests",
+            dependencies: ["StarlingModel", "StarlingClient", "StarlingDev", "StarlingExecutor"],
             swiftSettings: strict),
     ]
 )

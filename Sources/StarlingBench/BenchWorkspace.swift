@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import StarlingClient
+import StarlingExecutor
 import StarlingModel
 import Synchronization
 
@@ -87,7 +88,7 @@ final class BenchWorkspace: Sendable {
         for child in running where !child.killAndWait() {
             progress("process \(child.pid) did not exit after SIGKILL; leaving it")
         }
-        TaskProcessSweep.sweep(under: directory)
+        LeftoverTasks.reclaim(under: directory)
         if keep {
             progress("kept the daemons' state and logs in \(directory)")
         } else {
@@ -134,7 +135,7 @@ final class BenchWorkspace: Sendable {
                 progress("process \(daemon.process.pid) did not exit after SIGKILL; leaving it")
                 continue
             }
-            TaskProcessSweep.sweep(under: daemon.directory)
+            LeftoverTasks.reclaim(under: daemon.directory)
             children.withLock { children in children.removeAll { $0 === daemon.process } }
             if !keep { try? FileManager.default.removeItem(atPath: daemon.directory) }
         }

@@ -101,7 +101,7 @@ actor SwarmNode: Service {
             configuration: .init(stateDirectory: stateDirectory + "/tasks", useCgroups: getuid() == 0), logger: logger)
         // Tasks an earlier run of this daemon left running when it was killed are replaced by the managers: they must
         // not run on beside their replacements.
-        _ = await processes.reclaimLeftovers()
+        _ = processes.reclaimLeftovers()
         let executors: [String: any TaskExecutor] = ["process": processes]
         let runtimes = executors.keys.sorted()
         let agent = AgentSession(

@@ -1,5 +1,6 @@
 import Foundation
 import StarlingClient
+import StarlingExecutor
 import StarlingModel
 import Testing
 
@@ -112,7 +113,7 @@ final class DaemonHarness: @unchecked Sendable {
                 waitpid(daemon.pid, &status, 0)
             }
         }
-        TaskProcessSweep.sweep(under: directory)
+        LeftoverTasks.reclaim(under: directory)
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -28,7 +28,7 @@ import Testing
         }
 
         // The daemon "dies" without stopping the task; the next run of the node reclaims it.
-        let reclaimed = await fixture.executor.reclaimLeftovers()
+        let reclaimed = fixture.executor.reclaimLeftovers()
         #expect(reclaimed == [handle.taskID])
         _ = try await handle.wait()
         for child in children {
@@ -38,6 +38,6 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory))
         for path in record.cgroups { #expect(!FileManager.default.fileExists(atPath: path)) }
         // Nothing is left to reclaim the next time.
-        #expect(await fixture.executor.reclaimLeftovers().isEmpty)
+        #expect(fixture.executor.reclaimLeftovers().isEmpty)
     }
 }

@@ -8,43 +8,12 @@ import Testing
 
 /// The real server on a temporary unix socket, driven through `EngineClient`.
 @Suite struct ClientRoundTripTests {
-    /// Runs the API server for `backend` on a fresh socket in a `ServiceGroup`, calls `body` with a client for it,
-    /// then shuts the group down gracefully, as the daemon does. (Cancelling a NIO server while a connection is
-    /// being accepted traps in NIOAsyncWriter; graceful shutdown drains accepted connections.)
+    /// Runs the API server for `backend` (`withEngineServer`) and calls `body` with a client for it and its socket.
     private func withServer<Result: Sendable>(
         _ backend: FakeEngine, _ body: @Sendable (EngineClient, String) async throws -> Result
     ) async throws -> Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "starling-api-\(UUID().uuidString.prefix(8))"
-        ).path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let socket = directory + "/api.sock"
-        let (listening, signal) = AsyncStream.makeStream(of: EngineAddress.self)
-        let logger = Logger(label: "test")
-        let server = EngineAPIServer(
-            address: .unix(path: socket), backend: backend, logger: logger, onListening: { signal.yield($0) })
-        let group = ServiceGroup(services: [server], logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { signal.finish() }
-                try await group.run()
-            }
-            var events = listening.makeAsyncIterator()
-            let bound = try #require(await events.next(), "the server stopped before listening")
-            #expect(bound == .unix(path: socket))
-            let outcome: Swift.Result<Result, any Error>
-            do {
-                outcome = .success(
-                    try await EngineClient.withClient(address: .unix(path: socket)) { client in
-                        try await body(client, socket)
-                    })
-            } catch {
-                outcome = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on shutdown")
-            return try outcome.get()
+        try await withEngineServer(backend) { socket in
+            try await EngineClient.withClient(address: .unix(path: socket)) { client in try await body(client, socket) }
         }
     }
 

@@ -27,7 +27,8 @@ func withEngineServer<Result: Sendable>(
             try await group.run()
         }
         var events = listening.makeAsyncIterator()
-        _ = try #require(await events.next(), "the server stopped before listening")
+        let bound = try #require(await events.next(), "the server stopped before listening")
+        #expect(bound == .unix(path: socket))
         let outcome: Swift.Result<Result, any Error>
         do {
             outcome = .success(try await body(socket))
@@ -36,6 +37,7 @@ func withEngineServer<Result: Sendable>(
         }
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on shutdown")
         return try outcome.get()
     }
 }

@@ -290,7 +290,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["StarlingModel", "StarlingClient", "StarlingDev", "StarlingExecutor"],
+            dependencies: [
+                "StarlingModel", "StarlingClient", "StarlingDev", "StarlingExecutor", "StarlingTestSupport",
+            ],
             swiftSettings: strict),
     ]
 )

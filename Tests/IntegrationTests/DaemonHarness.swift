@@ -2,6 +2,7 @@ import Foundation
 import StarlingClient
 import StarlingExecutor
 import StarlingModel
+import StarlingTestSupport
 import Testing
 
 /// Starts real `starling daemon` processes for integration tests, each with its own state directory, API socket
@@ -38,25 +39,7 @@ final class DaemonHarness: @unchecked Sendable {
         return FileManager.default.currentDirectoryPath + "/.build/debug/starling"
     }
 
-    /// A free TCP port on 127.0.0.1 (bound and released; the daemon binds it right after).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { freeLoopbackPort() }
 
     /// Starts a daemon named `name` (its hostname too) and waits until its API answers.
     @discardableResult
